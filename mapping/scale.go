@@ -1,0 +1,56 @@
+package mapping
+
+import "math"
+
+// MaxBri is the highest brightness a Hue light accepts; 1 is the lowest
+// (dim, not off).
+const MaxBri = 254
+
+// Range is the value range of a shared topic, e.g. [0, 254] or [0, 1023].
+type Range struct {
+	Min, Max float64
+}
+
+// DefaultRange suits the examples the project grew from: Hue's own scale.
+var DefaultRange = Range{Min: 0, Max: MaxBri}
+
+// Level is a light's desired state: off, or on at a brightness in 1..254.
+type Level struct {
+	On  bool
+	Bri uint8
+}
+
+// Level converts a topic value into a Hue level. Values at or below the
+// range's minimum switch the light off; everything else is on with
+// bri = clamp(round((v-min)/(max-min)*254), 1, 254), so [0,254] is the
+// identity and out-of-range values clamp.
+func (r Range) Level(v float64) Level {
+	if v <= r.Min {
+		return Level{}
+	}
+	bri := math.Round((v - r.Min) / (r.Max - r.Min) * MaxBri)
+	return Level{On: true, Bri: uint8(max(1, min(MaxBri, bri)))}
+}
+
+// Value is the inverse of Level: the topic value that stands for a light's
+// state, used to publish changes made outside huegate back to the topic.
+// Off maps to the range minimum. The result is rounded to a whole number
+// when the range is, so a dimmer reading integers gets integers.
+func (r Range) Value(l Level) float64 {
+	if !l.On || l.Bri == 0 {
+		return r.Min
+	}
+	v := r.Min + float64(l.Bri)/MaxBri*(r.Max-r.Min)
+	if r.Min == math.Trunc(r.Min) && r.Max == math.Trunc(r.Max) {
+		// A light that is on must never read as the minimum, which means off.
+		v = max(math.Round(v), r.Min+1)
+	}
+	return min(v, r.Max)
+}
+
+// Valid reports whether the range can scale values.
+func (r Range) Valid() bool {
+	return isFinite(r.Min) && isFinite(r.Max) && r.Min < r.Max
+}
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
