@@ -1,0 +1,138 @@
+package hue
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/amimof/huego"
+)
+
+// Light is a light as the bridge describes it.
+type Light struct {
+	ID           string
+	Name         string
+	Type         string
+	ModelID      string
+	Manufacturer string
+	ProductName  string
+	UniqueID     string
+	SwVersion    string
+	State        LightState
+}
+
+// LightState is what a light is doing now.
+type LightState struct {
+	On        bool
+	Bri       uint8
+	Hue       uint16
+	Sat       uint8
+	XY        []float32
+	CT        uint16
+	ColorMode string
+	Reachable bool
+}
+
+// Group is a room, zone or other group of lights.
+type Group struct {
+	ID     string
+	Name   string
+	Type   string
+	Class  string
+	Lights []string
+	AnyOn  bool
+	AllOn  bool
+	Action LightState
+}
+
+// Lights reads every light in one request, sorted by numeric id (the bridge
+// answers with a JSON object, whose order means nothing).
+func (c *Client) Lights(ctx context.Context) ([]Light, error) {
+	body, err := c.get(ctx, "/lights")
+	if err != nil {
+		return nil, err
+	}
+	return DecodeLights(body)
+}
+
+// DecodeLights reads the body of GET /lights.
+func DecodeLights(body []byte) ([]Light, error) {
+	var raw map[string]huego.Light
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("read lights: %w: %s", ErrMalformed, describe(err))
+	}
+	out := make([]Light, 0, len(raw))
+	for id, l := range raw {
+		out = append(out, lightFrom(id, l))
+	}
+	sortByID(out, func(l Light) string { return l.ID })
+	return out, nil
+}
+
+// Groups reads every group in one request, sorted by numeric id.
+func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	body, err := c.get(ctx, "/groups")
+	if err != nil {
+		return nil, err
+	}
+	return DecodeGroups(body)
+}
+
+// DecodeGroups reads the body of GET /groups.
+func DecodeGroups(body []byte) ([]Group, error) {
+	var raw map[string]huego.Group
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("read groups: %w: %s", ErrMalformed, describe(err))
+	}
+	out := make([]Group, 0, len(raw))
+	for id, g := range raw {
+		out = append(out, groupFrom(id, g))
+	}
+	sortByID(out, func(g Group) string { return g.ID })
+	return out, nil
+}
+
+func lightFrom(id string, l huego.Light) Light {
+	out := Light{
+		ID: id, Name: l.Name, Type: l.Type, ModelID: l.ModelID,
+		Manufacturer: l.ManufacturerName, ProductName: l.ProductName,
+		UniqueID: l.UniqueID, SwVersion: l.SwVersion,
+	}
+	if l.State != nil {
+		out.State = stateFrom(*l.State)
+	}
+	return out
+}
+
+func groupFrom(id string, g huego.Group) Group {
+	out := Group{ID: id, Name: g.Name, Type: g.Type, Class: g.Class, Lights: g.Lights}
+	if g.GroupState != nil {
+		out.AnyOn, out.AllOn = g.GroupState.AnyOn, g.GroupState.AllOn
+	}
+	if g.State != nil {
+		out.Action = stateFrom(*g.State)
+	}
+	return out
+}
+
+func stateFrom(s huego.State) LightState {
+	return LightState{
+		On: s.On, Bri: s.Bri, Hue: s.Hue, Sat: s.Sat, XY: s.Xy, CT: s.Ct,
+		ColorMode: s.ColorMode, Reachable: s.Reachable,
+	}
+}
+
+// sortByID orders by numeric id, falling back to text for odd ids.
+func sortByID[T any](items []T, id func(T) string) {
+	slices.SortFunc(items, func(a, b T) int {
+		x, errx := strconv.Atoi(id(a))
+		y, erry := strconv.Atoi(id(b))
+		if errx == nil && erry == nil {
+			return cmp.Compare(x, y)
+		}
+		return cmp.Compare(id(a), id(b))
+	})
+}
