@@ -1,0 +1,233 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cast"
+	"github.com/spf13/viper"
+)
+
+// Problems is every problem found in a configuration, one per line.
+type Problems []string
+
+func (p Problems) Error() string { return strings.Join(p, "\n") }
+
+// Load reads path (YAML), applies HUEGATE_* environment overrides and
+// defaults, and checks everything that can be checked without a bridge.
+// A missing file is fine when the environment supplies the keys; path ""
+// reads the environment only. The error is Problems when the content is
+// wrong, so callers can print one line per problem.
+func Load(path string) (*Config, error) {
+	v := newViper()
+	if path != "" {
+		if _, err := os.Stat(path); err == nil {
+			v.SetConfigFile(path)
+			v.SetConfigType("yaml")
+			if err := v.ReadInConfig(); err != nil {
+				return nil, Problems{fmt.Sprintf("%s: not valid YAML: %s", path, firstLine(err))}
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read config: %w", err)
+		}
+	}
+	return decode(v, path)
+}
+
+// Parse reads a configuration from YAML bytes, with the same rules as Load.
+func Parse(data []byte) (*Config, error) {
+	v := newViper()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
+		return nil, Problems{"not valid YAML: " + firstLine(err)}
+	}
+	return decode(v, "")
+}
+
+func newViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix("HUEGATE")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	return v
+}
+
+func decode(v *viper.Viper, path string) (*Config, error) {
+	r := &reader{v: v}
+	c := &Config{File: path}
+	c.Bridges = r.bridges()
+	c.MQTT = r.mqtt()
+	c.Mappings = r.mappings()
+	c.Warnings = unknownKeys(v)
+	r.problems = append(r.problems, validate(c)...)
+	if len(r.problems) > 0 {
+		return c, r.problems
+	}
+	return c, nil
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// reader reads typed values and collects a problem naming the key for each
+// value of the wrong type (viper's typed getters silently return zero).
+type reader struct {
+	v        *viper.Viper
+	problems Problems
+}
+
+func (r *reader) bad(key string, val any, want string) {
+	r.problems = append(r.problems, fmt.Sprintf("%s: %s, got %q", key, want, fmt.Sprint(val)))
+}
+
+func (r *reader) str(key string) string {
+	val := r.v.Get(key)
+	s, err := cast.ToStringE(val)
+	if err != nil {
+		r.bad(key, val, "must be a string")
+	}
+	return s
+}
+
+func (r *reader) float(key string) float64 {
+	val := r.v.Get(key)
+	f, err := cast.ToFloat64E(val)
+	if err != nil {
+		r.bad(key, val, "must be a number")
+	}
+	return f
+}
+
+func (r *reader) int(key string) int {
+	val := r.v.Get(key)
+	n, err := cast.ToIntE(val)
+	if err != nil {
+		r.bad(key, val, "must be a whole number")
+	}
+	return n
+}
+
+func (r *reader) bool(key string) bool {
+	val := r.v.Get(key)
+	b, err := cast.ToBoolE(val)
+	if err != nil {
+		r.bad(key, val, "must be true or false")
+	}
+	return b
+}
+
+func (r *reader) dur(key string) time.Duration {
+	return r.durValue(key, r.v.Get(key))
+}
+
+// durValue accepts "3s", "100ms" and plain numbers of seconds.
+func (r *reader) durValue(key string, val any) time.Duration {
+	switch x := val.(type) {
+	case int, int64, float64, uint64:
+		f, _ := cast.ToFloat64E(x)
+		return time.Duration(f * float64(time.Second))
+	case string:
+		if d, err := time.ParseDuration(strings.TrimSpace(x)); err == nil {
+			return d
+		}
+	case time.Duration:
+		return x
+	}
+	r.bad(key, val, `must be a duration such as "3s" or "100ms"`)
+	return 0
+}
+
+func (r *reader) bridges() map[string]Bridge {
+	out := map[string]Bridge{}
+	named := r.v.GetStringMap("bridges")
+	if len(named) > 0 && r.v.InConfig("bridge") {
+		r.problems = append(r.problems, "bridge: use either `bridge:` (one bridge) or `bridges:` (by name), not both")
+		return out
+	}
+	if len(named) == 0 {
+		out[DefaultBridge] = r.bridge("bridge")
+		return out
+	}
+	names := make([]string, 0, len(named))
+	for n := range named {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		for _, k := range bridgeKeys {
+			if d, ok := defaults["bridge."+k]; ok {
+				r.v.SetDefault("bridges."+n+"."+k, d)
+			}
+		}
+		out[n] = r.bridge("bridges." + n)
+	}
+	return out
+}
+
+func (r *reader) bridge(p string) Bridge {
+	return Bridge{
+		Host:         strings.TrimSpace(r.str(p + ".host")),
+		Username:     strings.TrimSpace(r.str(p + ".username")),
+		LightRate:    r.float(p + ".light_rate"),
+		GroupRate:    r.float(p + ".group_rate"),
+		Workers:      r.int(p + ".workers"),
+		Timeout:      r.dur(p + ".timeout"),
+		PollInterval: r.dur(p + ".poll_interval"),
+		CertSHA256:   strings.TrimSpace(r.str(p + ".cert_sha256")),
+	}
+}
+
+func (r *reader) mqtt() MQTT {
+	return MQTT{
+		Broker:             strings.TrimSpace(r.str("mqtt.broker")),
+		ClientID:           r.str("mqtt.client_id"),
+		Username:           r.str("mqtt.username"),
+		Password:           r.str("mqtt.password"),
+		Prefix:             strings.Trim(r.str("mqtt.prefix"), "/ "),
+		QoS:                r.int("mqtt.qos"),
+		CAFile:             r.str("mqtt.ca_file"),
+		CertFile:           r.str("mqtt.cert_file"),
+		KeyFile:            r.str("mqtt.key_file"),
+		InsecureSkipVerify: r.bool("mqtt.insecure_skip_verify"),
+	}
+}
+
+// unknownKeys lists keys huegate does not know, so a typo such as
+// `light_rat` is reported instead of silently ignored.
+func unknownKeys(v *viper.Viper) []string {
+	var out []string
+	for _, k := range v.AllKeys() {
+		if !known(k) {
+			out = append(out, fmt.Sprintf("%s: unknown key (ignored)", k))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func known(k string) bool {
+	if _, ok := defaults[k]; ok || k == "mappings" {
+		return true
+	}
+	parts := strings.Split(k, ".")
+	if len(parts) == 3 && parts[0] == "bridges" {
+		for _, bk := range bridgeKeys {
+			if parts[2] == bk {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,152 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/huegate/huegate/mapping"
+)
+
+// validate checks values that are well-typed but wrong.
+func validate(c *Config) Problems {
+	var p Problems
+	for _, name := range bridgeNames(c) {
+		p = append(p, validateBridge(bridgeKey(c, name), c.Bridges[name])...)
+	}
+	p = append(p, validateMQTT(c.MQTT)...)
+	p = append(p, validateMappings(c)...)
+	return p
+}
+
+func bridgeNames(c *Config) []string {
+	names := make([]string, 0, len(c.Bridges))
+	for n := range c.Bridges {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func bridgeKey(c *Config, name string) string {
+	if name == DefaultBridge && len(c.Bridges) == 1 {
+		return "bridge"
+	}
+	return "bridges." + name
+}
+
+func validateBridge(key string, b Bridge) Problems {
+	var p Problems
+	if b.LightRate <= 0 || math.IsInf(b.LightRate, 0) || math.IsNaN(b.LightRate) {
+		p = append(p, fmt.Sprintf("%s.light_rate: must be above 0, got %v", key, b.LightRate))
+	}
+	if b.GroupRate <= 0 || math.IsInf(b.GroupRate, 0) || math.IsNaN(b.GroupRate) {
+		p = append(p, fmt.Sprintf("%s.group_rate: must be above 0, got %v", key, b.GroupRate))
+	}
+	if b.Workers < 1 || b.Workers > 16 {
+		p = append(p, fmt.Sprintf("%s.workers: must be 1..16, got %d", key, b.Workers))
+	}
+	if b.Timeout <= 0 {
+		p = append(p, fmt.Sprintf("%s.timeout: must be above 0, got %v", key, b.Timeout))
+	}
+	if b.PollInterval <= 0 {
+		p = append(p, fmt.Sprintf("%s.poll_interval: must be above 0, got %v", key, b.PollInterval))
+	}
+	return p
+}
+
+func validateMQTT(m MQTT) Problems {
+	var p Problems
+	u, err := url.Parse(m.Broker)
+	switch {
+	case m.Broker == "":
+		p = append(p, "mqtt.broker: must be set, e.g. tcp://127.0.0.1:1883")
+	case err != nil || u.Host == "":
+		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", m.Broker))
+	case !validScheme(u.Scheme):
+		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, mqtt, ssl, mqtts, tls, ws, wss", u.Scheme))
+	case u.User != nil:
+		p = append(p, "mqtt.broker: put credentials in mqtt.username and mqtt.password, not in the URL")
+	}
+	if m.QoS < 0 || m.QoS > 2 {
+		p = append(p, fmt.Sprintf("mqtt.qos: must be 0, 1 or 2, got %d", m.QoS))
+	}
+	if m.ClientID == "" {
+		p = append(p, "mqtt.client_id: must be set")
+	}
+	if msg := topicProblem(m.Prefix); msg != "" {
+		p = append(p, "mqtt.prefix: "+msg)
+	}
+	return p
+}
+
+func validScheme(s string) bool {
+	switch s {
+	case "tcp", "mqtt", "ssl", "mqtts", "tls", "ws", "wss":
+		return true
+	}
+	return false
+}
+
+func validateMappings(c *Config) Problems {
+	var p Problems
+	seen := map[string]int{}
+	for i, m := range c.Mappings {
+		key := fmt.Sprintf("mappings[%d]", i)
+		if msg := topicProblem(m.Topic); msg != "" {
+			p = append(p, key+".topic: "+msg)
+		} else if j, dup := seen[m.Topic]; dup {
+			p = append(p, fmt.Sprintf("%s.topic: %q is already mapped by mappings[%d]", key, m.Topic, j))
+		} else {
+			seen[m.Topic] = i
+		}
+		if c.MQTT.Prefix != "" && strings.HasPrefix(m.Topic, c.MQTT.Prefix+"/") {
+			p = append(p, fmt.Sprintf("%s.topic: %q is under mqtt.prefix, where huegate publishes its own topics", key, m.Topic))
+		}
+		p = append(p, validateMapping(c, key, m)...)
+	}
+	return p
+}
+
+func validateMapping(c *Config, key string, m mapping.Mapping) Problems {
+	var p Problems
+	if len(m.Lights)+len(m.Groups) == 0 {
+		p = append(p, key+": needs at least one light (lights: [\"Desk lamp\", 3]) or group")
+	}
+	if !m.Range.Valid() {
+		p = append(p, fmt.Sprintf("%s.range: min %v must be below max %v", key, m.Range.Min, m.Range.Max))
+	}
+	if m.Transition < 0 {
+		p = append(p, fmt.Sprintf("%s.transition: must not be negative, got %v", key, m.Transition))
+	}
+	if m.Debounce < 0 {
+		p = append(p, fmt.Sprintf("%s.debounce: must not be negative, got %v", key, m.Debounce))
+	}
+	if m.Bridge != "" {
+		if _, ok := c.Bridges[m.Bridge]; !ok {
+			p = append(p, fmt.Sprintf("%s.bridge: no bridge named %q", key, m.Bridge))
+		}
+	}
+	return p
+}
+
+// topicProblem says what is wrong with a topic huegate subscribes to or
+// publishes under; "" when nothing is.
+func topicProblem(t string) string {
+	switch {
+	case t == "":
+		return "must be set"
+	case strings.ContainsAny(t, "+#"):
+		return fmt.Sprintf("%q contains a wildcard (+ or #); give the exact topic", t)
+	case strings.ContainsRune(t, 0):
+		return "contains a NUL character"
+	case !utf8.ValidString(t):
+		return "is not valid UTF-8"
+	case len(t) > 65535:
+		return "is longer than MQTT allows"
+	}
+	return ""
+}

@@ -1,0 +1,254 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/mapping"
+	"github.com/huegate/huegate/mqtt"
+	"github.com/rs/zerolog"
+)
+
+// Bridge is what the gateway needs from a Hue bridge (*hue.Client).
+type Bridge interface {
+	SetLight(ctx context.Context, id string, s hue.State) error
+	SetGroup(ctx context.Context, id string, s hue.State) error
+	Lights(ctx context.Context) ([]hue.Light, error)
+	Groups(ctx context.Context) ([]hue.Group, error)
+}
+
+// Broker is what the gateway needs from MQTT (*mqtt.Client).
+type Broker interface {
+	Subscribe(topic string, h mqtt.Handler) error
+	Unsubscribe(topic string) error
+	Publish(topic string, payload []byte, retained bool) error
+}
+
+// BridgeOptions is one bridge's budget.
+type BridgeOptions struct {
+	LightRate float64 // light commands per second, bridge-wide
+	GroupRate float64 // group commands per second
+	Workers   int     // concurrent requests; bridges handle few
+}
+
+// Defaults fills unset budget fields with what a Hue bridge sustains.
+func (o BridgeOptions) Defaults() BridgeOptions {
+	if o.LightRate <= 0 {
+		o.LightRate = 10
+	}
+	if o.GroupRate <= 0 {
+		o.GroupRate = 1
+	}
+	if o.Workers <= 0 {
+		o.Workers = 3
+	}
+	return o
+}
+
+// Options configures a Gateway.
+type Options struct {
+	Broker  Broker
+	Bridges map[string]Bridge        // by name; one bridge is the common case
+	Budgets map[string]BridgeOptions // by the same names; missing means defaults
+	Events  Events                   // nil means none
+	Log     zerolog.Logger
+}
+
+// Gateway carries values from mapped topics to the bridges.
+type Gateway struct {
+	broker Broker
+	pools  map[string]*pool
+	names  []string // bridge names, sorted
+	events Events
+	log    zerolog.Logger
+	junk   *rateLog
+
+	routes  atomic.Pointer[table]
+	closed  atomic.Bool
+	mu      sync.Mutex // serialises Start, SetMappings and Shutdown
+	cancel  context.CancelFunc
+	workers sync.WaitGroup
+}
+
+// New builds a gateway. Nothing runs until Start.
+func New(opts Options) (*Gateway, error) {
+	if opts.Broker == nil || len(opts.Bridges) == 0 {
+		return nil, errors.New("gateway needs a broker and at least one bridge")
+	}
+	ev := opts.Events
+	if ev == nil {
+		ev = NopEvents{}
+	}
+	g := &Gateway{broker: opts.Broker, pools: make(map[string]*pool), events: ev, log: opts.Log}
+	g.junk = newRateLog(opts.Log, 5, 10*time.Second)
+	for name, b := range opts.Bridges {
+		budget := opts.Budgets[name].Defaults()
+		g.pools[name] = newPool(b, budget, opts.Log.With().Str("bridge", name).Logger(), ev)
+		g.names = append(g.names, name)
+	}
+	sort.Strings(g.names)
+	empty := table{}
+	g.routes.Store(&empty)
+	return g, nil
+}
+
+// pool finds the bridge a mapping names; an empty name means the only one.
+func (g *Gateway) pool(name string) (string, *pool, error) {
+	if name == "" {
+		if len(g.names) != 1 {
+			return "", nil, fmt.Errorf("bridge not named, and there are %d bridges: %v", len(g.names), g.names)
+		}
+		name = g.names[0]
+	}
+	p := g.pools[name]
+	if p == nil {
+		return "", nil, fmt.Errorf("unknown bridge %q (configured: %v)", name, g.names)
+	}
+	return name, p, nil
+}
+
+// Start resolves the mappings' light names on the bridges, starts the
+// workers and subscribes to the mapped topics. An unknown light name is an
+// error here, before anything is sent.
+func (g *Gateway) Start(ctx context.Context, ms []mapping.Mapping) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t, err := g.build(ctx, ms)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(context.Background())
+	g.cancel = cancel
+	for _, p := range g.pools {
+		for range p.workers {
+			g.workers.Go(func() { p.run(wctx) })
+		}
+	}
+	return g.swap(t)
+}
+
+// SetMappings replaces the mappings while running: new topics are subscribed,
+// removed ones unsubscribed, and lights that stay keep their slots and any
+// pending value. On error the old mappings stay in force.
+func (g *Gateway) SetMappings(ctx context.Context, ms []mapping.Mapping) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed.Load() {
+		return errors.New("gateway is shut down")
+	}
+	t, err := g.build(ctx, ms)
+	if err != nil {
+		return err
+	}
+	return g.swap(t)
+}
+
+// swap subscribes what is new, installs t, then unsubscribes what is gone.
+func (g *Gateway) swap(t table) error {
+	old := *g.routes.Load()
+	for topic := range t {
+		if old[topic] != nil {
+			continue
+		}
+		if err := g.broker.Subscribe(topic, g.handle); err != nil {
+			return fmt.Errorf("subscribe %q: %w", topic, err)
+		}
+	}
+	g.routes.Store(&t)
+	for topic := range old {
+		if t[topic] == nil {
+			if err := g.broker.Unsubscribe(topic); err != nil {
+				g.log.Warn().Err(err).Str("topic", topic).Msg("unsubscribe failed")
+			}
+		}
+	}
+	return nil
+}
+
+// Topics lists the subscribed topics, sorted.
+func (g *Gateway) Topics() []string {
+	t := *g.routes.Load()
+	out := make([]string, 0, len(t))
+	for topic := range t {
+		out = append(out, topic)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// handle is the MQTT message handler. It runs on the MQTT client's ordered
+// delivery path, so it must never block: it parses, scales and writes slots,
+// all in memory.
+func (g *Gateway) handle(msg mqtt.Message) {
+	if g.closed.Load() {
+		return
+	}
+	r := (*g.routes.Load())[msg.Topic]
+	if r == nil {
+		return
+	}
+	g.events.Received(msg.Topic)
+	// A retained message is the topic's old value replayed at subscribe time;
+	// applying it would undo changes made in the Hue app while huegate was
+	// down. Values published while huegate listens arrive unretained.
+	if msg.Retained {
+		return
+	}
+	level, err := mapping.Parse(msg.Payload, r.m.Range)
+	if err != nil {
+		g.reject(msg.Topic, err)
+		return
+	}
+	st := r.command(level)
+	now := time.Now()
+	for _, s := range r.slots {
+		if r.pool.set(s, st, r.m.Debounce, now) {
+			g.events.Coalesced(msg.Topic)
+		}
+	}
+}
+
+func (g *Gateway) reject(topic string, err error) {
+	reason := "invalid"
+	var rej *mapping.Reject
+	if errors.As(err, &rej) {
+		reason = rej.Reason
+	}
+	g.events.Rejected(topic, reason)
+	g.junk.Warn().Str("topic", topic).Str("reason", reason).Msg("payload rejected: " + err.Error())
+}
+
+// Shutdown stops taking messages, sends what is pending (bounded by ctx),
+// then stops the workers. It returns ctx's error when values were left
+// unsent.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed.Swap(true) {
+		return nil
+	}
+	for _, topic := range g.Topics() {
+		_ = g.broker.Unsubscribe(topic)
+	}
+	var err error
+	for _, p := range g.pools {
+		if e := p.flush(ctx); e != nil && err == nil {
+			err = fmt.Errorf("values left unsent: %w", e)
+		}
+	}
+	for _, p := range g.pools {
+		p.stopTimers()
+	}
+	if g.cancel != nil {
+		g.cancel()
+	}
+	g.workers.Wait()
+	return err
+}

@@ -1,0 +1,323 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
+)
+
+// kind says whether a slot drives a light or a group; they have separate
+// budgets on the bridge.
+type kind uint8
+
+const (
+	kindLight kind = iota
+	kindGroup
+)
+
+func (k kind) String() string {
+	if k == kindGroup {
+		return "group"
+	}
+	return "light"
+}
+
+// slot holds one light's (or group's) newest desired state. It never holds
+// history: a newer value replaces an older one that has not been sent.
+type slot struct {
+	kind kind
+	id   string
+
+	// Guarded by pool.mu.
+	want     hue.State
+	dirty    bool      // want has not been sent yet
+	queued   bool      // in the pool's FIFO
+	inflight bool      // a worker owns it (waiting for budget or sending)
+	waiting  bool      // a debounce timer will queue it
+	first    time.Time // first unsent message since the last send, caps debounce
+	newest   time.Time // arrival of the newest value, for latency
+	timer    *time.Timer
+}
+
+// pool sends slots to one bridge: a FIFO of dirty slots, a few workers, and
+// one token bucket per budget shared by all of them.
+type pool struct {
+	bridge  Bridge
+	lights  *rate.Limiter
+	groups  *rate.Limiter
+	workers int
+	log     zerolog.Logger
+	events  Events
+	warn    *rateLog
+
+	mu      sync.Mutex
+	slots   map[slotKey]*slot
+	fifo    []*slot
+	ready   chan struct{} // "the FIFO may have work", capacity 1
+	idle    chan struct{} // closed and replaced whenever nothing is pending
+	pending int           // slots dirty, queued, in flight or waiting
+	pause   pauser
+}
+
+type slotKey struct {
+	kind kind
+	id   string
+}
+
+func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
+	return &pool{
+		bridge:  b,
+		lights:  rate.NewLimiter(rate.Limit(cfg.LightRate), 1),
+		groups:  rate.NewLimiter(rate.Limit(cfg.GroupRate), 1),
+		workers: cfg.Workers,
+		log:     log,
+		events:  ev,
+		warn:    newRateLog(log, 5, 10*time.Second),
+		slots:   make(map[slotKey]*slot),
+		ready:   make(chan struct{}, 1),
+		idle:    make(chan struct{}),
+		pause:   pauser{min: 100 * time.Millisecond, max: 2 * time.Second},
+	}
+}
+
+// slot returns the slot for a light or group, creating it once. Slots live as
+// long as the pool, so a reload that keeps a light keeps its pending value.
+func (p *pool) slot(k kind, id string) *slot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := slotKey{k, id}
+	s := p.slots[key]
+	if s == nil {
+		s = &slot{kind: k, id: id}
+		p.slots[key] = s
+	}
+	return s
+}
+
+// set stores st as the slot's newest desired state. It never blocks on the
+// bridge: it only takes the pool's mutex for a few field writes. It reports
+// whether an unsent value was superseded.
+func (p *pool) set(s *slot, st hue.State, debounce time.Duration, now time.Time) (coalesced bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	coalesced = s.dirty
+	if !s.busy() {
+		p.pending++
+	}
+	s.want.Merge(st)
+	s.dirty = true
+	s.newest = now
+	if debounce > 0 {
+		p.debounce(s, debounce, now)
+		return coalesced
+	}
+	if !s.queued && !s.inflight && !s.waiting {
+		p.enqueue(s)
+	}
+	return coalesced
+}
+
+func (s *slot) busy() bool { return s.dirty || s.queued || s.inflight || s.waiting }
+
+// debounce holds the slot until its topic has been quiet for d, but no longer
+// than 4×d after the first held value, so a knob turned forever still moves
+// the light.
+func (p *pool) debounce(s *slot, d time.Duration, now time.Time) {
+	if !s.waiting {
+		s.first = now
+	}
+	wait := min(d, s.first.Add(4*d).Sub(now))
+	s.waiting = true
+	if s.timer == nil {
+		s.timer = time.AfterFunc(wait, func() { p.release(s) })
+		return
+	}
+	s.timer.Reset(wait)
+}
+
+func (p *pool) release(s *slot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.waiting = false
+	if s.dirty && !s.queued && !s.inflight {
+		p.enqueue(s)
+	}
+	p.settle(s)
+}
+
+// enqueue appends s to the FIFO and wakes a worker. Callers hold p.mu.
+func (p *pool) enqueue(s *slot) {
+	s.queued = true
+	p.fifo = append(p.fifo, s)
+	select {
+	case p.ready <- struct{}{}:
+	default:
+	}
+}
+
+// settle updates the pending count once a slot has nothing left to do, and
+// wakes Flush when the whole pool is idle. Callers hold p.mu.
+func (p *pool) settle(s *slot) {
+	if s.busy() {
+		return
+	}
+	p.pending--
+	if p.pending == 0 {
+		close(p.idle)
+		p.idle = make(chan struct{})
+	}
+}
+
+// next takes the oldest queued slot and marks it in flight; it blocks until
+// one is queued or ctx ends.
+func (p *pool) next(ctx context.Context) *slot {
+	for {
+		p.mu.Lock()
+		if len(p.fifo) > 0 {
+			s := p.fifo[0]
+			p.fifo[0] = nil
+			p.fifo = p.fifo[1:]
+			s.queued, s.inflight = false, true
+			if len(p.fifo) > 0 { // pass the wake-up on to the next worker
+				select {
+				case p.ready <- struct{}{}:
+				default:
+				}
+			}
+			p.mu.Unlock()
+			return s
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.ready:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// take snapshots the slot's newest state at the moment of sending, so a
+// value that arrived while the worker waited for budget is the one sent.
+func (p *pool) take(s *slot) (hue.State, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := s.want
+	s.dirty = false
+	s.want.Fields &^= hue.FieldScene // a scene is recalled once, not re-sent
+	return st, s.newest
+}
+
+// finish records a send's outcome. On a retryable failure the slot is
+// dirty again, so the newest value (not necessarily the one that failed) is
+// resent after the bridge-wide pause; after a timeout that is what stops a
+// stale in-flight command from being the last to land.
+func (p *pool) finish(s *slot, retry bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.inflight = false
+	if retry {
+		s.dirty = true
+	}
+	if s.dirty && !s.waiting {
+		p.enqueue(s)
+	}
+	p.settle(s)
+}
+
+// requeue puts back a slot whose worker stopped before sending.
+func (p *pool) requeue(s *slot) {
+	p.finish(s, false)
+}
+
+// run is one worker: take a slot, wait for the bridge to be healthy and for
+// budget, send the newest value.
+func (p *pool) run(ctx context.Context) {
+	for {
+		s := p.next(ctx)
+		if s == nil {
+			return
+		}
+		if err := p.wait(ctx, s); err != nil {
+			p.requeue(s)
+			return
+		}
+		p.send(ctx, s)
+	}
+}
+
+func (p *pool) wait(ctx context.Context, s *slot) error {
+	if err := p.pause.wait(ctx); err != nil {
+		return err
+	}
+	if s.kind == kindGroup {
+		return p.groups.Wait(ctx)
+	}
+	return p.lights.Wait(ctx)
+}
+
+func (p *pool) send(ctx context.Context, s *slot) {
+	st, newest := p.take(s)
+	var err error
+	if s.kind == kindGroup {
+		err = p.bridge.SetGroup(ctx, s.id, st)
+	} else {
+		err = p.bridge.SetLight(ctx, s.id, st)
+	}
+	retry := p.outcome(s, st, newest, err)
+	p.finish(s, retry)
+}
+
+// outcome logs and reports a send, adjusts the bridge-wide pause and says
+// whether the slot must be sent again.
+func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retry bool) {
+	if err == nil {
+		p.pause.reset()
+		p.events.Sent(s.kind.String(), s.id, st, newest, nil)
+		return false
+	}
+	p.events.Sent(s.kind.String(), s.id, st, newest, err)
+	if hue.Retryable(err) {
+		d := p.pause.fail()
+		p.warn.Warn().Err(err).Str(s.kind.String(), s.id).Dur("retry_in", d).Msg("bridge command failed; will resend the newest value")
+		return true
+	}
+	p.pause.reset() // the bridge answered; it is the command that was wrong
+	if hue.IsType(err, hue.ErrTypeUnauthorized) {
+		p.warn.Error().Err(err).Msg("bridge refused the API key")
+		return false
+	}
+	p.warn.Warn().Err(err).Str(s.kind.String(), s.id).Msg("bridge rejected the command; dropped")
+	return false
+}
+
+// flush waits until every slot has been sent, or ctx ends.
+func (p *pool) flush(ctx context.Context) error {
+	for {
+		p.mu.Lock()
+		n, idle := p.pending, p.idle
+		p.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// stopTimers stops debounce timers so none fires after shutdown.
+func (p *pool) stopTimers() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.slots {
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+	}
+}

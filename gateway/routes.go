@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/mapping"
+)
+
+// route is one mapping, ready for the message path: its topic's range and
+// transition, and the slots it drives.
+type route struct {
+	m     mapping.Mapping
+	pool  *pool
+	tt    uint16
+	slots []*slot
+}
+
+// table maps each subscribed topic to its route. It is replaced whole on a
+// reload and read without locks on the message path.
+type table map[string]*route
+
+// build resolves every mapping's light and group names on its bridge and
+// returns the routing table. Lights and groups are read once per bridge.
+func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error) {
+	inv := make(map[string]*inventory)
+	t := make(table, len(ms))
+	for i, m := range ms {
+		name, p, err := g.pool(m.Bridge)
+		if err != nil {
+			return nil, fmt.Errorf("mappings[%d] (%s): %w", i, m.Topic, err)
+		}
+		if inv[name] == nil {
+			inv[name] = &inventory{bridge: p.bridge}
+		}
+		r, err := newRoute(ctx, m, p, inv[name])
+		if err != nil {
+			return nil, fmt.Errorf("mappings[%d] (%s): %w", i, m.Topic, err)
+		}
+		if t[m.Topic] != nil {
+			return nil, fmt.Errorf("mappings[%d]: topic %q is mapped twice", i, m.Topic)
+		}
+		t[m.Topic] = r
+	}
+	return t, nil
+}
+
+func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *inventory) (*route, error) {
+	r := &route{m: m, pool: p, tt: m.TransitionTime()}
+	if len(m.Lights) > 0 {
+		known, err := inv.lights(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := mapping.Resolve("light", m.Lights, known)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			r.slots = append(r.slots, p.slot(kindLight, id))
+		}
+	}
+	if len(m.Groups) > 0 {
+		known, err := inv.groups(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := mapping.Resolve("group", m.Groups, known)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			r.slots = append(r.slots, p.slot(kindGroup, id))
+		}
+	}
+	return r, nil
+}
+
+// inventory caches one bridge's light and group names while a table is built.
+type inventory struct {
+	bridge    Bridge
+	lightList []mapping.Named
+	groupList []mapping.Named
+}
+
+func (inv *inventory) lights(ctx context.Context) ([]mapping.Named, error) {
+	if inv.lightList != nil {
+		return inv.lightList, nil
+	}
+	ls, err := inv.bridge.Lights(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read lights from the bridge: %w", err)
+	}
+	inv.lightList = make([]mapping.Named, len(ls))
+	for i, l := range ls {
+		inv.lightList[i] = mapping.Named{ID: l.ID, Name: l.Name}
+	}
+	return inv.lightList, nil
+}
+
+func (inv *inventory) groups(ctx context.Context) ([]mapping.Named, error) {
+	if inv.groupList != nil {
+		return inv.groupList, nil
+	}
+	gs, err := inv.bridge.Groups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read groups from the bridge: %w", err)
+	}
+	// Group 0 (every light) is not listed by the bridge but always exists.
+	inv.groupList = []mapping.Named{{ID: "0", Name: "All lights"}}
+	for _, g := range gs {
+		inv.groupList = append(inv.groupList, mapping.Named{ID: g.ID, Name: g.Name})
+	}
+	return inv.groupList, nil
+}
+
+// command is the Hue state for a level: on is always explicit, and bri goes
+// with on:true so an off light never answers error 201.
+func (r *route) command(l mapping.Level) hue.State {
+	st := hue.State{Fields: hue.FieldOn | hue.FieldTransition, On: l.On, TransitionTime: r.tt}
+	if l.On && l.Bri > 0 {
+		st.Fields |= hue.FieldBri
+		st.Bri = l.Bri
+	}
+	return st
+}
