@@ -39,8 +39,18 @@ type State struct {
 // Has reports whether f is set.
 func (s State) Has(f Field) bool { return s.Fields&f != 0 }
 
-// Merge lays n over s: every field n sets wins, the rest of s stays.
+// colour is every field an off light refuses (error 201).
+const colour = FieldBri | FieldHue | FieldSat | FieldXY | FieldCT
+
+// Merge lays n over s: every field n sets wins, the rest of s stays. A merge
+// that switches the light off drops the colour fields, which an off light
+// refuses and which the newer command superseded anyway.
 func (s *State) Merge(n State) {
+	defer func() {
+		if s.Has(FieldOn) && !s.On {
+			s.Fields &^= colour
+		}
+	}()
 	if n.Has(FieldOn) {
 		s.On = n.On
 	}
