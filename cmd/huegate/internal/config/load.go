@@ -19,8 +19,8 @@ func (p Problems) Error() string { return strings.Join(p, "\n") }
 
 // Load reads path (YAML), applies HUEGATE_* environment overrides and
 // defaults, and checks everything that can be checked without a bridge.
-// A missing file is fine when the environment supplies the keys; path ""
-// reads the environment only. The error is Problems when the content is
+// A missing file is fine when the environment supplies the keys (Config.File
+// is then ""); path "" reads the environment only. The error is Problems when the content is
 // wrong, so callers can print one line per problem.
 func Load(path string) (*Config, error) {
 	v := newViper()
@@ -31,7 +31,9 @@ func Load(path string) (*Config, error) {
 			if err := v.ReadInConfig(); err != nil {
 				return nil, Problems{fmt.Sprintf("%s: not valid YAML: %s", path, firstLine(err))}
 			}
-		} else if !errors.Is(err, os.ErrNotExist) {
+		} else if errors.Is(err, os.ErrNotExist) {
+			path = ""
+		} else {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 	}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/mqtt"
+	"github.com/rs/zerolog"
+)
+
+// app is a running gateway with its broker and bridge clients: what `run`
+// (and the demo) start and stop.
+type app struct {
+	log     zerolog.Logger
+	broker  *mqtt.Client
+	gateway *gateway.Gateway
+}
+
+// startApp connects to the broker and bridges and starts the gateway. It
+// keeps retrying a broker or bridge that is down until ctx ends; a wrong key
+// or an unknown light name stops it at once.
+func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app, error) {
+	bridges, budgets, err := newBridges(cfg)
+	if err != nil {
+		return nil, err
+	}
+	broker, err := newBroker(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := gateway.New(gateway.Options{Broker: broker, Bridges: bridges, Budgets: budgets, Log: log})
+	if err != nil {
+		broker.Close(time.Second)
+		return nil, err
+	}
+	a := &app{log: log, broker: broker, gateway: gw}
+	if err := a.start(ctx, cfg); err != nil {
+		broker.Close(2 * time.Second)
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) start(ctx context.Context, cfg *config.Config) error {
+	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
+		return err
+	}
+	if err := a.broker.Connect(ctx); err != nil {
+		return err
+	}
+	a.log.Info().Strs("topics", a.gateway.Topics()).Msg("huegate running")
+	return nil
+}
+
+// stop flushes pending values, publishes offline and disconnects.
+func (a *app) stop(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := a.gateway.Shutdown(ctx)
+	if err != nil {
+		a.log.Warn().Err(err).Msg("shutdown: some values were not sent")
+	}
+	a.broker.Close(2 * time.Second)
+	return nil
+}
+
+// retry runs f until it succeeds, fails for good, or ctx ends. Only errors
+// that may pass (bridge down, timeouts) are retried, with a capped backoff.
+func retry(ctx context.Context, log zerolog.Logger, what string, f func() error) error {
+	wait := time.Second
+	for {
+		err := f()
+		if err == nil || !hue.Retryable(err) {
+			return err
+		}
+		log.Warn().Err(err).Dur("retry_in", wait).Msgf("%s not ready", what)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}
+
+func newBridges(cfg *config.Config) (map[string]gateway.Bridge, map[string]gateway.BridgeOptions, error) {
+	bridges := map[string]gateway.Bridge{}
+	budgets := map[string]gateway.BridgeOptions{}
+	for name, b := range cfg.Bridges {
+		if b.Username == "" {
+			return nil, nil, bridgeError(name, errors.New("no API key: run `huegate pair --host <bridge>` or set HUEGATE_BRIDGE_USERNAME"))
+		}
+		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: b.Workers + 1})
+		if err != nil {
+			return nil, nil, bridgeError(name, err)
+		}
+		bridges[name] = c
+		budgets[name] = gateway.BridgeOptions{LightRate: b.LightRate, GroupRate: b.GroupRate, Workers: b.Workers}
+	}
+	return bridges, budgets, nil
+}
+
+func bridgeError(name string, err error) error {
+	if name == config.DefaultBridge {
+		return fmt.Errorf("bridge: %w", err)
+	}
+	return fmt.Errorf("bridges.%s: %w", name, err)
+}
+
+func newBroker(cfg *config.Config, log zerolog.Logger) (*mqtt.Client, error) {
+	m := cfg.MQTT
+	opts := mqtt.Options{
+		Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
+		QoS: byte(m.QoS), StatusTopic: m.StatusTopic(), Logger: log,
+	}
+	if m.CAFile != "" || m.CertFile != "" || m.InsecureSkipVerify {
+		tlsCfg, err := mqtt.TLSConfig(m.CAFile, m.CertFile, m.KeyFile, m.InsecureSkipVerify)
+		if err != nil {
+			return nil, fmt.Errorf("mqtt: %w", err)
+		}
+		opts.TLS = tlsCfg
+	}
+	return mqtt.New(opts)
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a specific exit code (e.g. 2 for an invalid config).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	logLevel   string
+	logFormat  string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "huegate",
+		Short: "Let any MQTT client control Philips Hue lights",
+		Long: `huegate subscribes to shared MQTT light topics, turns each value into Hue
+brightness commands within the bridge's budget, and publishes the bridge's
+state back to MQTT.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then ./config.yaml)")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
+	root.AddCommand(newRunCmd(g), newVersionCmd(g))
+	return root
+}
+
+// execute runs the CLI and returns the process exit code.
+func execute(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(stderr, "huegate:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+// configFile is --config, then $HUEGATE_CONFIG, then ./config.yaml.
+func (g *globals) configFile() string {
+	if g.configPath != "" {
+		return g.configPath
+	}
+	if p := os.Getenv("HUEGATE_CONFIG"); p != "" {
+		return p
+	}
+	return "config.yaml"
+}

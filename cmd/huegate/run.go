@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/spf13/cobra"
+)
+
+// flushTimeout bounds how long shutdown waits for pending values to be sent.
+const flushTimeout = 5 * time.Second
+
+func newRunCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the gateway",
+		Long: `Run the gateway: subscribe to the mapped topics, send each light's newest
+value to the bridge within its budget, and keep going through broker and
+bridge restarts. SIGINT or SIGTERM sends what is pending (up to 5 s), publishes
+offline and exits 0; a second signal exits at once.`,
+		Example: `  huegate run --config /etc/huegate/config.yaml
+  HUEGATE_BRIDGE_USERNAME=... huegate run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.run(cmd.Context())
+		},
+	}
+}
+
+func (g *globals) run(parent context.Context) error {
+	log, err := g.newLogger()
+	if err != nil {
+		return err
+	}
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg("config: " + w)
+	}
+	if cfg.File == "" {
+		log.Info().Msg("no config file; using environment variables and defaults")
+	} else {
+		log.Info().Str("file", cfg.File).Msg("config loaded")
+	}
+
+	ctx, stop := signalContext(parent, func() {
+		log.Warn().Msg("second signal: exiting now")
+		os.Exit(1)
+	})
+	defer stop()
+	a, err := startApp(ctx, cfg, log)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil // stopped by a signal while starting
+		}
+		return err
+	}
+	<-ctx.Done()
+	log.Info().Msg("stopping: sending pending values")
+	return a.stop(flushTimeout)
+}
+
+// loadConfig reads the config and turns its problems into exit code 2.
+func (g *globals) loadConfig() (*config.Config, error) {
+	path := g.configFile()
+	if _, err := os.Stat(path); err != nil && path != "config.yaml" {
+		return nil, &exitError{2, fmt.Errorf("config file %s: %w (start from config.example.yaml)", path, errors.Unwrap(err))}
+	}
+	cfg, err := config.Load(path)
+	var p config.Problems
+	if errors.As(err, &p) {
+		return nil, &exitError{2, fmt.Errorf("invalid config %s:\n%s", g.configFile(), p.Error())}
+	}
+	return cfg, err
+}
+
+// signalContext ends on SIGINT/SIGTERM; a second signal calls now.
+func signalContext(parent context.Context, now func()) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			now()
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}
