@@ -1,0 +1,202 @@
+package huetest
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultKey is the application key (the v1 "username") a Bridge accepts
+// unless WithKey says otherwise.
+const DefaultKey = "huegate-test-key-0123456789abcdef"
+
+// maxBody caps what the emulator reads of a request body; real bridges
+// refuse bodies far smaller than this.
+const maxBody = 1 << 20
+
+// Bridge is an emulated Hue bridge: an http.Handler holding state loaded
+// from a full-state dump. All methods are safe for concurrent use.
+type Bridge struct {
+	key string
+	now func() time.Time // replaced by tests that move time without sleeping
+
+	mu sync.Mutex
+
+	// State, as loaded from the dump and changed by commands.
+	lights     map[string]map[string]any
+	groups     map[string]map[string]any
+	scenes     map[string]map[string]any
+	config     map[string]any
+	others     map[string]map[string]any // schedules, rules, sensors, resourcelinks
+	nulls      map[string]bool           // collections the dump gave as null
+	group0     map[string]any            // action of the synthesised group 0
+	stateCh    chan struct{}             // closed and replaced on every state change
+	hooks      []hook
+	nextHookID int
+	linkUntil  time.Time // link button counts as pressed until then
+	recentCmds []time.Time
+	latency    time.Duration
+	rate       int
+	fault      Fault
+	faultCh    chan struct{} // closed and replaced when the fault changes
+	log        []*entry
+	logCh      chan struct{} // closed and replaced when a request is logged or answered
+}
+
+// Option configures a Bridge in New or Load.
+type Option func(*Bridge)
+
+// WithKey sets the application key the bridge accepts.
+func WithKey(key string) Option { return func(b *Bridge) { b.key = key } }
+
+// WithLatency delays every answer by d (see SetLatency).
+func WithLatency(d time.Duration) Option { return func(b *Bridge) { b.latency = d } }
+
+// WithRate sets the command ceiling (see SetRate).
+func WithRate(n int) Option { return func(b *Bridge) { b.rate = n } }
+
+// WithFault starts the bridge with a fault (see SetFault).
+func WithFault(f Fault) Option { return func(b *Bridge) { b.fault = f } }
+
+// New builds a bridge from a full-state dump, the body of GET /api/<key>.
+// Collections may be missing or null (bridges have been seen answering
+// null); they load as empty and are served as they came.
+func New(dump []byte, opts ...Option) (*Bridge, error) {
+	b := &Bridge{
+		key:     DefaultKey,
+		now:     time.Now,
+		stateCh: make(chan struct{}),
+		faultCh: make(chan struct{}),
+		logCh:   make(chan struct{}),
+	}
+	if err := b.load(dump); err != nil {
+		return nil, fmt.Errorf("huetest: load dump: %w", err)
+	}
+	for _, opt := range opts {
+		opt(b)
+	}
+	b.addToWhitelist(b.key)
+	return b, nil
+}
+
+// Load reads a dump from a file and builds a bridge from it.
+func Load(path string, opts ...Option) (*Bridge, error) {
+	dump, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("huetest: %w", err)
+	}
+	b, err := New(dump, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s)", err, path)
+	}
+	return b, nil
+}
+
+// Key is the application key the bridge accepts.
+func (b *Bridge) Key() string { return b.key }
+
+// SetLatency delays every answer by d. A client that gives up while
+// waiting gets no answer, and its command is not applied.
+func (b *Bridge) SetLatency(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.latency = d
+}
+
+// ServeHTTP answers one request like a v1 bridge: log it, wait out the
+// latency, play the fault if one is set, enforce the command ceiling, then
+// route it.
+func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	t := parseTarget(r.URL.Path)
+	e := b.record(r, body, isCommand(r.Method, t))
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() { b.finish(e, sw.status) }()
+
+	if !b.delay(r) {
+		return
+	}
+	if t.api && t.key == b.key && b.serveFault(sw, r, t, body) {
+		return
+	}
+	if e.command && !b.admit() {
+		writeHTML(sw, http.StatusTooManyRequests, tooManyRequestsHTML)
+		return
+	}
+	b.route(sw, r, t, body)
+}
+
+func (b *Bridge) delay(r *http.Request) bool {
+	b.mu.Lock()
+	d := b.latency
+	b.mu.Unlock()
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// target is a request path split the way the bridge reads it:
+// /api/<key>/<parts...>.
+type target struct {
+	api   bool     // the path is /api or below it
+	key   string   // "" for /api itself
+	parts []string // resource path after the key
+}
+
+func parseTarget(path string) target {
+	path = strings.TrimSuffix(path, "/")
+	if path != "/api" && !strings.HasPrefix(path, "/api/") {
+		return target{}
+	}
+	segs := strings.Split(strings.TrimPrefix(path, "/api"), "/")
+	t := target{api: true}
+	if len(segs) > 1 {
+		t.key, t.parts = segs[1], segs[2:]
+	}
+	return t
+}
+
+// address is the resource path as the bridge quotes it in errors.
+func (t target) address() string { return "/" + strings.Join(t.parts, "/") }
+
+// isPublicConfig: /api/config and /api/<anything>/config answer without a
+// valid key, so apps can identify a bridge before pairing.
+func (t target) isPublicConfig() bool {
+	return (t.key == "config" && len(t.parts) == 0) ||
+		(len(t.parts) == 1 && t.parts[0] == "config")
+}
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach Hijack and Flush.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

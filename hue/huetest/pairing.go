@@ -1,0 +1,76 @@
+package huetest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// LinkButtonWindow is how long the link button counts as pressed, as on a
+// real bridge.
+const LinkButtonWindow = 30 * time.Second
+
+// maxDeviceType is the longest devicetype a bridge accepts.
+const maxDeviceType = 40
+
+// PressLinkButton presses the bridge's link button: for LinkButtonWindow,
+// or until one app has paired, POST /api hands out the key.
+func (b *Bridge) PressLinkButton() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.linkUntil = b.now().Add(LinkButtonWindow)
+}
+
+func (b *Bridge) linkPressed() bool { return b.now().Before(b.linkUntil) }
+
+// pair answers POST /api {"devicetype":"app#host"}.
+func (b *Bridge) pair(w http.ResponseWriter, body []byte) {
+	var req struct {
+		DeviceType        *string `json:"devicetype"`
+		GenerateClientKey bool    `json:"generateclientkey"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		answer(w, []any{hueError(errInvalidJSON, "/", "body contains invalid json")})
+		return
+	}
+	if req.DeviceType == nil || *req.DeviceType == "" {
+		answer(w, []any{hueError(errMissingParams, "/", "invalid/missing parameters in body")})
+		return
+	}
+	if len(*req.DeviceType) > maxDeviceType {
+		answer(w, []any{hueError(errInvalidValue, "/devicetype",
+			fmt.Sprintf("invalid value, %s, for parameter, devicetype", *req.DeviceType))})
+		return
+	}
+	if !b.takeLinkButton() {
+		answer(w, []any{hueError(errLinkButton, "", "link button not pressed")})
+		return
+	}
+	result := map[string]any{"username": b.key}
+	if req.GenerateClientKey {
+		result["clientkey"] = clientKey()
+	}
+	answer(w, []any{map[string]any{"success": result}})
+}
+
+// takeLinkButton consumes a press: one press pairs one app.
+func (b *Bridge) takeLinkButton() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.linkPressed() {
+		return false
+	}
+	b.linkUntil = time.Time{}
+	return true
+}
+
+// clientKey is the Entertainment streaming key: 16 random bytes in hex.
+func clientKey() string {
+	key := make([]byte, 16)
+	_, _ = rand.Read(key) // never fails since Go 1.24
+	return strings.ToUpper(hex.EncodeToString(key))
+}

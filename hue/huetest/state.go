@@ -1,0 +1,235 @@
+package huetest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// LightState is the part of a light's state tests usually look at.
+type LightState struct {
+	On        bool
+	Bri       int
+	Hue, Sat  int
+	CT        int
+	XY        [2]float64
+	ColorMode string
+	Reachable bool
+}
+
+// GroupState is a group as the bridge shows it. Action is the last action
+// sent to the group (its Reachable is meaningless); AllOn and AnyOn come
+// from the member lights.
+type GroupState struct {
+	Name   string
+	Type   string
+	Lights []string
+	AllOn  bool
+	AnyOn  bool
+	Action LightState
+}
+
+// ErrNotFound is returned by the state setters for an unknown light.
+var ErrNotFound = errors.New("huetest: no such light")
+
+// Light returns a light's state.
+func (b *Bridge) Light(id string) (LightState, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	light, ok := b.lights[id]
+	if !ok {
+		return LightState{}, false
+	}
+	return lightStateOf(stateOf(light)), true
+}
+
+// Group returns a group; "0" is the synthesised group of all lights.
+func (b *Bridge) Group(id string) (GroupState, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v, ok := b.groupView(id).(map[string]any)
+	if !ok {
+		return GroupState{}, false
+	}
+	state, _ := v["state"].(map[string]any)
+	action, _ := v["action"].(map[string]any)
+	return GroupState{
+		Name:   strOf(v["name"]),
+		Type:   strOf(v["type"]),
+		Lights: idsOf(v["lights"]),
+		AllOn:  boolOf(state["all_on"]),
+		AnyOn:  boolOf(state["any_on"]),
+		Action: lightStateOf(action),
+	}, true
+}
+
+// SetLightState merges patch into a light's state the way the Hue app or a
+// wall switch would change it: no request is logged and no 201 rule
+// applies. Color fields set the colormode as a command would.
+func (b *Bridge) SetLightState(id string, patch map[string]any) error {
+	norm, err := normalize(patch)
+	if err != nil {
+		return fmt.Errorf("huetest: set light %q: %w", id, err)
+	}
+	b.mu.Lock()
+	light, ok := b.lights[id]
+	if !ok {
+		b.mu.Unlock()
+		return fmt.Errorf("set light %q: %w", id, ErrNotFound)
+	}
+	mergeState(stateOf(light), norm)
+	emit := b.changedLocked("/lights/" + id)
+	b.mu.Unlock()
+	emit()
+	return nil
+}
+
+// SetReachable marks a light reachable or not, like one that lost power.
+func (b *Bridge) SetReachable(id string, reachable bool) error {
+	return b.SetLightState(id, map[string]any{"reachable": reachable})
+}
+
+// AddLight adds a light, or replaces one, from its GET /lights/<id> body.
+func (b *Bridge) AddLight(id string, light json.RawMessage) error {
+	var m map[string]any
+	if err := json.Unmarshal(light, &m); err != nil {
+		return fmt.Errorf("huetest: add light %q: %w", id, err)
+	}
+	if m == nil || checkLight(m) != nil {
+		return fmt.Errorf("huetest: add light %q: want an object with a state object", id)
+	}
+	b.mu.Lock()
+	b.lights[id] = m
+	emit := b.changedLocked("/lights/" + id)
+	b.mu.Unlock()
+	emit()
+	return nil
+}
+
+// RemoveLight deletes a light and, as a bridge does, drops it from every
+// group and scene.
+func (b *Bridge) RemoveLight(id string) error {
+	b.mu.Lock()
+	if _, ok := b.lights[id]; !ok {
+		b.mu.Unlock()
+		return fmt.Errorf("remove light %q: %w", id, ErrNotFound)
+	}
+	delete(b.lights, id)
+	for _, g := range b.groups {
+		g["lights"] = withoutID(g["lights"], id)
+	}
+	for _, s := range b.scenes {
+		s["lights"] = withoutID(s["lights"], id)
+		if ls, ok := s["lightstates"].(map[string]any); ok {
+			delete(ls, id)
+		}
+	}
+	emit := b.changedLocked("/lights/" + id)
+	b.mu.Unlock()
+	emit()
+	return nil
+}
+
+// mergeState copies patch into state and sets the colormode the way the
+// bridge ranks color fields: xy over ct over hue/sat.
+func mergeState(state, patch map[string]any) {
+	names := make([]string, 0, len(patch))
+	for k, v := range patch {
+		state[k] = v
+		names = append(names, k)
+	}
+	if _, ok := patch["colormode"]; !ok {
+		setColorMode(state, names)
+	}
+}
+
+// setColorMode updates colormode after the named fields were applied, but
+// only where the light (or group action) has a colormode at all.
+func setColorMode(m map[string]any, names []string) {
+	if _, ok := m["colormode"]; !ok {
+		return
+	}
+	has := func(ks ...string) bool {
+		return slices.ContainsFunc(ks, func(k string) bool { return slices.Contains(names, k) })
+	}
+	switch {
+	case has("xy"):
+		m["colormode"] = "xy"
+	case has("ct", "ct_inc"):
+		m["colormode"] = "ct"
+	case has("hue", "sat", "hue_inc", "sat_inc"):
+		m["colormode"] = "hs"
+	}
+}
+
+// normalize turns a Go patch into what decoded JSON looks like (numbers as
+// float64, lists as []any), the only shapes the state ever holds.
+func normalize(patch map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(patch)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	err = json.Unmarshal(raw, &m)
+	return m, err
+}
+
+func lightStateOf(st map[string]any) LightState {
+	ls := LightState{
+		On:        boolOf(st["on"]),
+		Bri:       intOf(st["bri"]),
+		Hue:       intOf(st["hue"]),
+		Sat:       intOf(st["sat"]),
+		CT:        intOf(st["ct"]),
+		ColorMode: strOf(st["colormode"]),
+		Reachable: boolOf(st["reachable"]),
+	}
+	if xy, ok := st["xy"].([]any); ok && len(xy) == 2 {
+		ls.XY = [2]float64{floatOf(xy[0]), floatOf(xy[1])}
+	}
+	return ls
+}
+
+func stateOf(light map[string]any) map[string]any {
+	st, _ := light["state"].(map[string]any)
+	return st
+}
+
+func boolOf(v any) bool     { b, _ := v.(bool); return b }
+func strOf(v any) string    { s, _ := v.(string); return s }
+func floatOf(v any) float64 { f, _ := v.(float64); return f }
+func intOf(v any) int       { return int(math.Round(floatOf(v))) }
+
+func isIDList(v any) bool {
+	list, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, x := range list {
+		if _, ok := x.(string); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func idsOf(v any) []string {
+	list, _ := v.([]any)
+	ids := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			ids = append(ids, s)
+		}
+	}
+	return ids
+}
+
+func withoutID(v any, id string) any {
+	list, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	return slices.DeleteFunc(slices.Clone(list), func(x any) bool { return x == id })
+}
