@@ -115,6 +115,9 @@ func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, c.wrap(http.MethodGet, path, fmt.Errorf("%w: empty body", ErrMalformed))
+	}
 	if err := errorArray(body); err != nil {
 		return nil, c.wrap(http.MethodGet, path, err)
 	}
@@ -196,3 +199,6 @@ func redact(s, key string) string {
 	}
 	return strings.ReplaceAll(s, key, "<key>")
 }
+
+// CloseIdle closes idle connections to the bridge.
+func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
