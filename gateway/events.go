@@ -24,7 +24,7 @@ type Events interface {
 // NopEvents ignores everything.
 type NopEvents struct{}
 
-func (NopEvents) Received(string)                                   {}
-func (NopEvents) Rejected(string, string)                           {}
-func (NopEvents) Coalesced(string)                                  {}
+func (NopEvents) Received(string)                                  {}
+func (NopEvents) Rejected(string, string)                          {}
+func (NopEvents) Coalesced(string)                                 {}
 func (NopEvents) Sent(string, string, hue.State, time.Time, error) {}
