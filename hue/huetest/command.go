@@ -214,7 +214,7 @@ func (p param) parseXY(raw json.RawMessage) (any, bool) {
 // bare, everything else as sent.
 func valueText(raw json.RawMessage) string {
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if bytes.HasPrefix(raw, []byte(`"`)) && json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	var buf bytes.Buffer
