@@ -28,3 +28,32 @@ func (NopEvents) Received(string)                                  {}
 func (NopEvents) Rejected(string, string)                          {}
 func (NopEvents) Coalesced(string)                                 {}
 func (NopEvents) Sent(string, string, hue.State, time.Time, error) {}
+
+// Tee sends every event to each of es in turn.
+func Tee(es ...Events) Events { return tee(es) }
+
+type tee []Events
+
+func (t tee) Received(topic string) {
+	for _, e := range t {
+		e.Received(topic)
+	}
+}
+
+func (t tee) Rejected(topic, reason string) {
+	for _, e := range t {
+		e.Rejected(topic, reason)
+	}
+}
+
+func (t tee) Coalesced(topic string) {
+	for _, e := range t {
+		e.Coalesced(topic)
+	}
+}
+
+func (t tee) Sent(kind, id string, st hue.State, newest time.Time, err error) {
+	for _, e := range t {
+		e.Sent(kind, id, st, newest, err)
+	}
+}

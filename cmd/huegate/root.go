@@ -43,7 +43,9 @@ state back to MQTT.`,
 	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then ./config.yaml)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
-	root.AddCommand(newRunCmd(g), newVersionCmd(g))
+	// One line per command, each in its own file.
+	root.AddCommand(newRunCmd(g))
+	root.AddCommand(newVersionCmd(g))
 	return root
 }
 
