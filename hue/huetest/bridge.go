@@ -109,7 +109,10 @@ func (b *Bridge) SetLatency(d time.Duration) {
 
 // ServeHTTP answers one request like a v1 bridge: log it, wait out the
 // latency, play the fault if one is set, enforce the command ceiling, then
-// route it.
+// route it. A request that must go unanswered (its client left during a
+// latency or a hang, or FaultReset without a hijackable connection) ends
+// with panic(http.ErrAbortHandler), which net/http servers treat as "drop
+// the connection".
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	t := parseTarget(r.URL.Path)
@@ -118,7 +121,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { b.finish(e, sw.status) }()
 
 	if !b.delay(r) {
-		return
+		noAnswer()
 	}
 	if t.api && t.key == b.key && b.serveFault(sw, r, t, body) {
 		return
@@ -129,6 +132,11 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b.route(sw, r, t, body)
 }
+
+// noAnswer ends a request whose client gave up (or whose server is
+// stopping) without a response; returning normally would make net/http
+// send an empty 200 if the connection were still open.
+func noAnswer() { panic(http.ErrAbortHandler) }
 
 func (b *Bridge) delay(r *http.Request) bool {
 	b.mu.Lock()
