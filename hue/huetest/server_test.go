@@ -39,20 +39,24 @@ func TestStopRefusesConnectionsAndRestartServesOnTheSamePort(t *testing.T) {
 }
 
 func TestStopEndsRequestsInFlight(t *testing.T) {
-	s := serve(t, nil, WithFault(FaultHang))
-	c := newClient(t, s)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.try(context.Background(), "GET", api("lights"), "")
-		errc <- err
-	}()
-	waitArrived(t, s.Bridge, 1)
-	s.Stop() // returns only once the hanging handler has returned
-	if err := <-errc; err == nil {
-		t.Error("the hanging request got an answer from a stopped server")
-	}
-	if reqs := s.Bridge.Requests(); reqs[0].Status != 0 {
-		t.Errorf("logged status %d", reqs[0].Status)
+	for name, opt := range map[string]Option{"hanging": WithFault(FaultHang), "delayed": WithLatency(time.Hour)} {
+		t.Run(name, func(t *testing.T) {
+			s := serve(t, nil, opt)
+			c := newClient(t, s)
+			errc := make(chan error, 1)
+			go func() {
+				_, err := c.try(context.Background(), "GET", api("lights"), "")
+				errc <- err
+			}()
+			waitArrived(t, s.Bridge, 1)
+			s.Stop() // returns only once the handler has returned
+			if err := <-errc; err == nil {
+				t.Error("the request got an answer from a stopped server")
+			}
+			if reqs := s.Bridge.Requests(); reqs[0].Status != 0 {
+				t.Errorf("logged status %d", reqs[0].Status)
+			}
+		})
 	}
 }
 
