@@ -24,7 +24,7 @@ type Bridge struct {
 	key string
 	now func() time.Time // replaced by tests that move time without sleeping
 
-	mu sync.Mutex
+	mu sync.Mutex // guards everything below
 
 	// State, as loaded from the dump and changed by commands.
 	lights     map[string]map[string]any
@@ -37,8 +37,8 @@ type Bridge struct {
 	stateCh    chan struct{}             // closed and replaced on every state change
 	hooks      []hook
 	nextHookID int
-	linkUntil  time.Time // link button counts as pressed until then
-	recentCmds []time.Time
+	linkUntil  time.Time   // link button counts as pressed until then
+	recentCmds []time.Time // when the commands in the ceiling's window were accepted
 	latency    time.Duration
 	rate       int
 	fault      Fault
@@ -63,8 +63,8 @@ func WithRate(n int) Option { return func(b *Bridge) { b.rate = n } }
 func WithFault(f Fault) Option { return func(b *Bridge) { b.fault = f } }
 
 // New builds a bridge from a full-state dump, the body of GET /api/<key>.
-// Collections may be missing or null (bridges have been seen answering
-// null); they load as empty and are served as they came.
+// Collections may be missing or null (a shape clients must survive); they
+// load as empty, and null ones are served as null until something is added.
 func New(dump []byte, opts ...Option) (*Bridge, error) {
 	b := &Bridge{
 		key:     DefaultKey,
