@@ -36,11 +36,15 @@ func (s *bridgeState) runPoll(ctx context.Context) {
 			backoff = 0
 		}
 		wait -= time.Since(start)
-		if !s.sleep(ctx, wait) {
+		if !s.sleep(ctx, wait, start.Add(minPollGap)) {
 			return
 		}
 	}
 }
+
+// minPollGap spaces polls that the event stream asks for: during a flood
+// every command is an event, and the bridge must not be read continuously.
+const minPollGap = 150 * time.Millisecond
 
 func (s *bridgeState) interval() time.Duration {
 	s.mu.Lock()
@@ -51,17 +55,19 @@ func (s *bridgeState) interval() time.Duration {
 	return s.opts.PollInterval
 }
 
-// sleep waits d, or less when poked; false when ctx ended.
-func (s *bridgeState) sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d, or until poked but not before notBefore; false when ctx
+// ended.
+func (s *bridgeState) sleep(ctx context.Context, d time.Duration, notBefore time.Time) bool {
 	t := time.NewTimer(max(d, 0))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-t.C:
+		return true
 	case <-s.poke:
 	}
-	return true
+	return sleepCtx(ctx, time.Until(notBefore))
 }
 
 func (s *bridgeState) poll(ctx context.Context) error {

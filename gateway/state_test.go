@@ -189,3 +189,18 @@ func TestStatesAreRepublishedAfterTheBrokerRestarts(t *testing.T) {
 		again.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic })
 	}
 }
+
+func TestTheEventStreamPushesChangesAtOnce(t *testing.T) {
+	o := stateOn(time.Hour) // only the stream can make this fast
+	o.bridgeOpt = []huetest.Option{huetest.WithEventStream()}
+	s := newStack(t, []mapping.Mapping{deskMapping()}, o)
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/hallup/state")
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":100`)) })
+	waitFor(t, "the stream to open", func() bool { return s.bridge.Bridge.StreamsOpen() > 0 })
+	changed := time.Now()
+	if err := s.bridge.Bridge.SetLightState("12", map[string]any{"bri": 44}); err != nil {
+		t.Fatal(err)
+	}
+	m := rec.WaitFor(t, 300*time.Millisecond, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":44`)) })
+	t.Logf("change visible on MQTT after %v over the event stream", m.Time.Sub(changed))
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,24 +28,27 @@ type Bridge struct {
 	mu sync.Mutex // guards everything below
 
 	// State, as loaded from the dump and changed by commands.
-	lights     map[string]map[string]any
-	groups     map[string]map[string]any
-	scenes     map[string]map[string]any
-	config     map[string]any
-	others     map[string]map[string]any // schedules, rules, sensors, resourcelinks
-	nulls      map[string]bool           // collections the dump gave as null
-	group0     map[string]any            // action of the synthesised group 0
-	stateCh    chan struct{}             // closed and replaced on every state change
-	hooks      []hook
-	nextHookID int
-	linkUntil  time.Time   // link button counts as pressed until then
-	recentCmds []time.Time // when the commands in the ceiling's window were accepted
-	latency    time.Duration
-	rate       int
-	fault      Fault
-	faultCh    chan struct{} // closed and replaced when the fault changes
-	log        []*entry
-	logCh      chan struct{} // closed and replaced when a request is logged or answered
+	lights      map[string]map[string]any
+	groups      map[string]map[string]any
+	scenes      map[string]map[string]any
+	config      map[string]any
+	others      map[string]map[string]any // schedules, rules, sensors, resourcelinks
+	nulls       map[string]bool           // collections the dump gave as null
+	group0      map[string]any            // action of the synthesised group 0
+	stateCh     chan struct{}             // closed and replaced on every state change
+	hooks       []hook
+	nextHookID  int
+	linkUntil   time.Time   // link button counts as pressed until then
+	recentCmds  []time.Time // when the commands in the ceiling's window were accepted
+	latency     time.Duration
+	stream      bool          // offer the CLIP v2 event stream
+	streamStop  chan struct{} // closed to end open streams
+	streamsOpen atomic.Int32
+	rate        int
+	fault       Fault
+	faultCh     chan struct{} // closed and replaced when the fault changes
+	log         []*entry
+	logCh       chan struct{} // closed and replaced when a request is logged or answered
 }
 
 // Option configures a Bridge in New or Load.
@@ -114,6 +118,10 @@ func (b *Bridge) SetLatency(d time.Duration) {
 // with panic(http.ErrAbortHandler), which net/http servers treat as "drop
 // the connection".
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == EventStreamPath {
+		b.serveEvents(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	t := parseTarget(r.URL.Path)
 	e := b.record(r, body, isCommand(r.Method, t))
