@@ -172,7 +172,13 @@ func writeConf(tb testing.TB, port int, extra []string) string {
 		"allow_anonymous true",
 		"persistence false",
 		"log_dest stderr",
-		"log_type error warning notice information subscribe unsubscribe",
+		// One type per line: mosquitto reads only the first word of each.
+		"log_type error",
+		"log_type warning",
+		"log_type notice",
+		"log_type information",
+		"log_type subscribe",
+		"log_type unsubscribe",
 		"connection_messages true",
 	}
 	if os.Geteuid() == 0 {

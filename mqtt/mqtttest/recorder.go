@@ -37,7 +37,8 @@ type Recorder struct {
 // Subscribe connects an observer client subscribed to topic (a filter) at
 // QoS 1 and returns once the subscription is in place, so retained messages
 // and everything published afterwards are recorded. After a broker restart it
-// reconnects and subscribes again. It disconnects when the test ends.
+// reconnects within about 100ms and subscribes again; what is published before
+// that is missed unless it is retained. It disconnects when the test ends.
 func Subscribe(tb testing.TB, brokerURL, topic string) *Recorder {
 	tb.Helper()
 	r := &Recorder{topic: topic, changed: make(chan struct{})}
