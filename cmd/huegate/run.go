@@ -63,7 +63,9 @@ func (g *globals) run(parent context.Context) error {
 		}
 		return err
 	}
+	stopping := newNotifier(log).ready(a.broker.Connected)
 	<-ctx.Done()
+	stopping()
 	log.Info().Msg("stopping: sending pending values")
 	return a.stop(flushTimeout)
 }
