@@ -19,6 +19,7 @@ type app struct {
 	log     zerolog.Logger
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
+	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
@@ -38,7 +39,7 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 		broker.Close(time.Second)
 		return nil, err
 	}
-	a := &app{log: log, broker: broker, gateway: gw}
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges}
 	if err := a.start(ctx, cfg); err != nil {
 		broker.Close(2 * time.Second)
 		return nil, err
@@ -47,6 +48,9 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 }
 
 func (a *app) start(ctx context.Context, cfg *config.Config) error {
+	if err := a.checkNames(ctx, cfg); err != nil {
+		return err
+	}
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
 		return err
 	}

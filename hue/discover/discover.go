@@ -86,6 +86,7 @@ func merge(lists ...[]Bridge) []Bridge {
 // Options bounds and directs a search.
 type Options struct {
 	Timeout   time.Duration  // the whole search; default 5 s
+	Service   string         // mDNS service; default Service (tests use their own)
 	Interface *net.Interface // for mDNS; nil is the system's choice
 	CloudURL  string         // "" skips the cloud fallback
 	Log       func(string)   // the mDNS library's log lines; nil drops them
@@ -99,12 +100,15 @@ func Find(ctx context.Context, o Options) ([]Bridge, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 5 * time.Second
 	}
+	if o.Service == "" {
+		o.Service = Service
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	// mDNS answers come within a second on a quiet network; keep the last
 	// 40% for the cloud and for asking each bridge.
-	found, mdnsErr := MDNS(ctx, o.Interface, o.Timeout*3/5, o.Log)
+	found, mdnsErr := MDNS(ctx, o.Service, o.Interface, o.Timeout*3/5, o.Log)
 	var cloudErr error
 	if len(found) == 0 && o.CloudURL != "" {
 		found, cloudErr = Cloud(ctx, o.CloudURL)

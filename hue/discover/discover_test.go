@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,13 +43,21 @@ func loopback(t *testing.T) *net.Interface {
 	return nil
 }
 
-// announce answers mDNS queries on the loopback interface for a bridge
-// listening at addr, as a Hue bridge announces itself.
-func announce(t *testing.T, iface *net.Interface, addr string) {
+var serviceSeq atomic.Int64
+
+// testService is an mDNS service name of this test alone: test processes
+// run side by side, and an answer meant for one must not reach another.
+func testService() string {
+	return fmt.Sprintf("_hue%d-%d._tcp", os.Getpid()%100000, serviceSeq.Add(1))
+}
+
+// announce answers mDNS queries for service on the loopback interface for a
+// bridge listening at addr, as a Hue bridge announces itself.
+func announce(t *testing.T, service string, iface *net.Interface, addr string) {
 	t.Helper()
 	host, portText, _ := net.SplitHostPort(addr)
 	port, _ := strconv.Atoi(portText)
-	zone, err := mdns.NewMDNSService("Philips Hue - 123456", discover.Service, "local.", "test-bridge.local.",
+	zone, err := mdns.NewMDNSService("Philips Hue - 123456", service, "local.", "test-bridge.local.",
 		port, []net.IP{net.ParseIP(host)}, []string{"bridgeid=001788fffe123456", "modelid=BSB002"})
 	if err != nil {
 		t.Fatal(err)
@@ -71,9 +81,10 @@ func hostPort(t *testing.T, raw string) string {
 func TestMDNSFindsAndDescribesABridgeOnLoopback(t *testing.T) {
 	lo := loopback(t)
 	s := huetest.NewServer(t, fixture)
-	announce(t, lo, hostPort(t, s.URL))
+	service := testService()
+	announce(t, service, lo, hostPort(t, s.URL))
 	start := time.Now()
-	found, err := discover.Find(context.Background(), discover.Options{Timeout: time.Second, Interface: lo})
+	found, err := discover.Find(context.Background(), discover.Options{Timeout: time.Second, Service: service, Interface: lo})
 	elapsed := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +112,7 @@ func TestCloudIsAskedWhenMDNSFindsNothing(t *testing.T) {
 		fmt.Fprintf(w, `[{"id":"001788fffe123456","internalipaddress":"%s","port":%s}, {"id":"x","internalipaddress":"not an ip"}]`, host, port)
 	}))
 	defer cloud.Close()
-	found, err := discover.Find(context.Background(), discover.Options{Timeout: 600 * time.Millisecond, Interface: lo, CloudURL: cloud.URL})
+	found, err := discover.Find(context.Background(), discover.Options{Timeout: 600 * time.Millisecond, Service: testService(), Interface: lo, CloudURL: cloud.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,13 +149,19 @@ func TestFindIsBoundedByItsTimeout(t *testing.T) {
 	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	defer hang.Close()
 	start := time.Now()
-	found, err := discover.Find(context.Background(), discover.Options{Timeout: 400 * time.Millisecond, Interface: lo, CloudURL: hang.URL})
+	found, err := discover.Find(context.Background(), discover.Options{Timeout: 400 * time.Millisecond, Service: testService(), Interface: lo, CloudURL: hang.URL})
 	elapsed := time.Since(start)
 	if len(found) != 0 || !errors.Is(err, discover.ErrCloud) {
 		t.Fatalf("found %v, err %v; want nothing and a cloud error", found, err)
 	}
 	if elapsed < 400*time.Millisecond || elapsed > 900*time.Millisecond {
 		t.Fatalf("took %v with a 400 ms timeout", elapsed)
+	}
+}
+
+func TestHueBridgesAreAskedForTheirOwnService(t *testing.T) {
+	if discover.Service != "_hue._tcp" {
+		t.Fatalf("Service = %q", discover.Service)
 	}
 }
 

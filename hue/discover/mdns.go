@@ -14,13 +14,14 @@ import (
 // Service is what Hue bridges announce over mDNS.
 const Service = "_hue._tcp"
 
-// MDNS sends one query for Service and collects the answers for wait (or
-// until ctx ends). It returns what answered; the error says why no query
-// could be sent (no multicast on the interface, no socket).
-func MDNS(ctx context.Context, iface *net.Interface, wait time.Duration, logf func(string)) ([]Bridge, error) {
+// MDNS sends one query for service (Service for Hue bridges) and collects
+// the answers for wait (or until ctx ends). It returns what answered; the
+// error says why no query could be sent (no multicast on the interface, no
+// socket).
+func MDNS(ctx context.Context, service string, iface *net.Interface, wait time.Duration, logf func(string)) ([]Bridge, error) {
 	entries := make(chan *mdns.ServiceEntry, 64) // the library drops answers it cannot hand over at once
 	params := &mdns.QueryParam{
-		Service:     Service,
+		Service:     service,
 		Domain:      "local",
 		Timeout:     wait,
 		Interface:   iface,
