@@ -121,3 +121,20 @@ func TestLightsWithoutAKeySaysHowToPair(t *testing.T) {
 		t.Fatalf("the mapping problem was not mentioned:\n%s", errOut)
 	}
 }
+
+func TestLightsAsksWhichBridgeWhenThereAreSeveral(t *testing.T) {
+	up, down := huetest.NewServer(t, fixture), huetest.NewServer(t, fixture)
+	path := writeConfig(t, "bridges:\n  up: {host: '"+up.URL+"', username: '"+up.Bridge.Key()+"'}\n"+
+		"  down: {host: '"+down.URL+"', username: '"+down.Bridge.Key()+"'}\n")
+	_, errOut, code := cli(t, "lights", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "the config names several bridges (down, up): choose one with --bridge") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	out, errOut, code := cli(t, "lights", "--config", path, "--bridge", "down", "--json")
+	if code != 0 || !strings.Contains(out, `"bridge": "down"`) {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if len(up.Bridge.Requests()) != 0 || len(down.Bridge.Requests()) != 3 {
+		t.Fatalf("requests: up %d, down %d; want only the chosen bridge asked", len(up.Bridge.Requests()), len(down.Bridge.Requests()))
+	}
+}

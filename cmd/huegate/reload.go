@@ -11,13 +11,17 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/hue"
 	"github.com/rs/zerolog"
 )
 
 const (
 	// reloadDebounce waits for an editor to finish writing (several events
-	// per save) before reading the file.
+	// per save) before reading the file, but never longer than
+	// reloadMaxDelay after the first event, so a file written without pause
+	// is still read within the 2 s promised.
 	reloadDebounce = 150 * time.Millisecond
+	reloadMaxDelay = time.Second
 	// reloadTimeout bounds the bridge reads and subscriptions of one reload.
 	reloadTimeout = 10 * time.Second
 )
@@ -59,13 +63,18 @@ func (r *reloader) run(ctx context.Context) {
 	defer w.wait()
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var first time.Time // of the events not yet read; zero when none
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-w.C:
-			t.Reset(reloadDebounce)
+			if first.IsZero() {
+				first = time.Now()
+			}
+			t.Reset(min(reloadDebounce, time.Until(first.Add(reloadMaxDelay))))
 		case <-t.C:
+			first = time.Time{}
 			if r.reload(ctx) {
 				t.Reset(reloadRetry)
 			}
@@ -129,7 +138,7 @@ func (r *reloader) apply(ctx context.Context, cfg *config.Config, sum [sha256.Si
 	}
 	before := r.app.gateway.Topics()
 	if err := r.app.gateway.SetMappings(ctx, cfg.Mappings); err != nil {
-		return r.bridgeFailed(err, sum)
+		return r.bridgeFailed(err, sum) // e.g. the bridge went down since the check
 	}
 	r.sum = sum
 	next := *r.cur
@@ -142,7 +151,7 @@ func (r *reloader) apply(ctx context.Context, cfg *config.Config, sum [sha256.Si
 	return false
 }
 
-// bridgeFailed logs a reload that could not read a bridge. A bridge that
+// bridgeFailed logs a reload that failed on a bridge. A bridge that
 // refuses the config is a problem like any other; one that did not answer
 // is tried again.
 func (r *reloader) bridgeFailed(err error, sum [sha256.Size]byte) (retry bool) {
@@ -156,6 +165,12 @@ func (r *reloader) bridgeFailed(err error, sum [sha256.Size]byte) (retry bool) {
 			r.reject(config.Problems{line})
 			return false
 		}
+	}
+	var re *hue.RequestError
+	if !errors.As(err, &re) || !hue.Retryable(err) {
+		r.sum = sum
+		r.reject(config.Problems{err.Error()})
+		return false
 	}
 	r.log.Warn().Err(err).Dur("retry_in", reloadRetry).Msg("config reload: bridge did not answer; the config in force stays until it does")
 	return true
