@@ -11,6 +11,7 @@ import (
 
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
+	"github.com/rs/zerolog"
 )
 
 // gatewayUnderTest is `huegate run` in-process between a real Mosquitto and
@@ -299,4 +300,47 @@ func TestAnEditMadeWhileStartingIsApplied(t *testing.T) {
 	g.log.waitCount(t, "huegate running", 1, 10*time.Second)
 	g.reloaded(t, 1, time.Now())
 	g.publishUntil(t, "test/b", "3", 123)
+}
+
+func TestTheWatchSeesAConfigMapSwap(t *testing.T) {
+	t.Parallel()
+	// A Kubernetes ConfigMap volume: config.yaml -> ..data/config.yaml, and
+	// an update swaps the ..data link to a new directory.
+	dir := t.TempDir()
+	mk := func(version, content string) {
+		t.Helper()
+		if err := os.Mkdir(filepath.Join(dir, version), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, version, "config.yaml"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("..v1", "a: 1\n")
+	if err := os.Symlink("..v1", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.Symlink("..data/config.yaml", path); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := watchFile(ctx, path, zerolog.Nop())
+	defer func() { cancel(); w.wait() }()
+
+	mk("..v2", "a: 2\n")
+	if err := os.Symlink("..v2", filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.C:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the swap went unseen")
+	}
+	if got := readText(t, path); got != "a: 2\n" {
+		t.Fatalf("the file reads %q after the swap", got)
+	}
 }
