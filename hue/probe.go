@@ -87,6 +87,13 @@ func PeerFingerprint(ctx context.Context, host string, timeout time.Duration) (s
 	return Fingerprint(certs[0].Raw), nil
 }
 
+// ValidFingerprint reports whether s can be a bridge.cert_sha256: 64 hex
+// digits, in any case, with or without colons.
+func ValidFingerprint(s string) bool {
+	_, err := parseFingerprint(s)
+	return err == nil
+}
+
 // SameFingerprint reports whether two fingerprints name the same
 // certificate, however they are written (case, colons).
 func SameFingerprint(a, b string) bool {

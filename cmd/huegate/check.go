@@ -85,16 +85,21 @@ func usedBridges(cfg *config.Config) []string {
 	return out
 }
 
-// setupProblems are the bridge keys without which nothing can be sent.
-func setupProblems(cfg *config.Config) config.Problems {
+// bridgeProblems are bridge keys that are missing or cannot be right, so
+// nothing could be sent.
+func bridgeProblems(cfg *config.Config) config.Problems {
 	var p config.Problems
 	for _, name := range cfg.BridgeNames() {
 		b, key := cfg.Bridges[name], cfg.BridgeKey(name)
-		switch {
-		case b.Host == "":
+		if _, err := hue.BaseURL(b.Host); b.Host == "" {
 			p = append(p, key+".host: not set; find the bridge with `huegate discover`")
-		case b.Username == "":
+		} else if err != nil {
+			p = append(p, fmt.Sprintf("%s.host: %v", key, err))
+		} else if b.Username == "" {
 			p = append(p, fmt.Sprintf("%s.username: no API key; run `huegate pair --host %s`", key, b.Host))
+		}
+		if b.CertSHA256 != "" && !hue.ValidFingerprint(b.CertSHA256) {
+			p = append(p, key+".cert_sha256: must be the SHA-256 fingerprint (64 hex digits) that `huegate pair` records")
 		}
 	}
 	return p
@@ -170,27 +175,22 @@ func configName(cfg *config.Config) string {
 	return cfg.File
 }
 
-// newClients builds a hue client for each bridge that has a host and a key.
-func newClients(cfg *config.Config) (map[string]gateway.Bridge, config.Problems) {
-	clients := map[string]gateway.Bridge{}
-	var p config.Problems
+// newClients builds a hue client for each bridge whose keys are usable
+// (see bridgeProblems for the others).
+func newClients(cfg *config.Config) map[string]*hue.Client {
+	clients := map[string]*hue.Client{}
 	for _, name := range cfg.BridgeNames() {
 		b := cfg.Bridges[name]
-		if b.Host == "" || b.Username == "" {
-			continue
-		}
-		if _, err := hue.BaseURL(b.Host); err != nil {
-			p = append(p, fmt.Sprintf("%s.host: %v", cfg.BridgeKey(name), err))
+		if b.Username == "" {
 			continue
 		}
 		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: 2})
 		if err != nil {
-			p = append(p, cfg.BridgeKey(name)+".cert_sha256: must be the SHA-256 fingerprint (64 hex digits) that `huegate pair` records")
-			continue
+			continue // reported by bridgeProblems
 		}
 		clients[name] = c
 	}
-	return clients, p
+	return clients
 }
 
 // checkNames reads the bridges the mappings use (waiting for one that is

@@ -92,11 +92,10 @@ func (g *globals) lights(ctx context.Context, f lightsFlags) error {
 	if err != nil {
 		return err
 	}
-	clients, bad := newClients(cfg)
-	if p := append(setupProblems(cfg), bad...); len(p) > 0 {
+	if p := bridgeProblems(cfg); len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}
-	c := clients[name].(*hue.Client)
+	c := newClients(cfg)[name]
 	defer c.CloseIdle()
 	l, err := readListing(ctx, c)
 	if err != nil {

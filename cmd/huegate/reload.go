@@ -105,6 +105,11 @@ func (r *reloader) reload(ctx context.Context) (retry bool) {
 		r.log.Warn().Err(err).Msg("config reload failed; the config in force stays")
 		return false
 	}
+	if p := bridgeProblems(cfg); len(p) > 0 {
+		r.sum = sum
+		r.reject(p)
+		return false
+	}
 	for _, w := range cfg.Warnings {
 		r.log.Warn().Msg("config: " + w)
 	}

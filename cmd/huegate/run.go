@@ -58,7 +58,7 @@ func (g *globals) run(parent context.Context) error {
 	} else {
 		log.Info().Str("file", cfg.File).Msg("config loaded")
 	}
-	if p := setupProblems(cfg); len(p) > 0 {
+	if p := bridgeProblems(cfg); len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}
 

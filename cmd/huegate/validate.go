@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/huegate/huegate/cmd/huegate/internal/config"
-	"github.com/huegate/huegate/hue"
 	"github.com/spf13/cobra"
 )
 
@@ -46,9 +45,8 @@ func (g *globals) validate(ctx context.Context) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(g.stderr, "warning:", w)
 	}
-	p := setupProblems(cfg)
-	clients, bad := newClients(cfg)
-	p = append(p, bad...)
+	p := bridgeProblems(cfg)
+	clients := newClients(cfg)
 	invs := map[string]inventory{}
 	var unchecked []string
 	for _, name := range cfg.BridgeNames() {
@@ -57,7 +55,7 @@ func (g *globals) validate(ctx context.Context) error {
 			continue
 		}
 		inv, err := readInventory(ctx, c)
-		closeIdle(c)
+		c.CloseIdle()
 		if err != nil {
 			if line := bridgeProblem(cfg, name, err); line != "" {
 				p = append(p, line)
@@ -89,11 +87,4 @@ func (g *globals) printValid(w io.Writer, cfg *config.Config, checked, unchecked
 		names = "names checked on the bridges that answered"
 	}
 	fmt.Fprintf(w, "%s: valid: %d mapping(s); %s\n", configName(cfg), len(cfg.Mappings), names)
-}
-
-// closeIdle lets go of a short-lived client's connections.
-func closeIdle(b any) {
-	if c, ok := b.(*hue.Client); ok {
-		c.CloseIdle()
-	}
 }

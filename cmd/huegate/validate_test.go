@@ -53,6 +53,8 @@ func TestValidateReportsEachProblemWithItsKeyAndExitCode2(t *testing.T) {
 			[]string{"bridge.host: not set; find the bridge with `huegate discover`"}},
 		{"a pin that is not a fingerprint", "bridge: {host: " + s.URL + ", username: k, cert_sha256: abc}\n",
 			[]string{"bridge.cert_sha256: must be the SHA-256 fingerprint"}},
+		{"a host that is no host", "bridge: {host: 'ftp://bridge', username: k}\n",
+			[]string{`bridge.host: bridge host "ftp://bridge": scheme must be http or https`}},
 		{"no lights", head + "mappings:\n  - {topic: a}\n",
 			[]string{"mappings[0]: needs at least one light"}},
 		{"unknown bridge", head + "mappings:\n  - {topic: a, bridge: attic, lights: [1]}\n",
