@@ -63,3 +63,13 @@ func TestATypoUnderHomeAssistantIsAWarning(t *testing.T) {
 		t.Fatalf("warnings = %v", c.Warnings)
 	}
 }
+
+func TestTheExampleConfigLoadsWithoutWarnings(t *testing.T) {
+	c, err := Load("../../../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Warnings) != 0 || c.HomeAssistant.Enabled || c.HomeAssistant.DiscoveryPrefix != "homeassistant" {
+		t.Fatalf("warnings %v, homeassistant %+v", c.Warnings, c.HomeAssistant)
+	}
+}
