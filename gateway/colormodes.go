@@ -17,9 +17,9 @@ const (
 	modeXY         = "xy"
 )
 
-// ColorModes are the colour modes of a light, from its Hue type, or from
+// colorModes are the colour modes of a light, from its Hue type, or from
 // the fields its state has when the type is one Hue does not document.
-func ColorModes(l hue.Light) []string {
+func colorModes(l hue.Light) []string {
 	switch strings.ToLower(l.Type) {
 	case "on/off plug-in unit", "on/off light":
 		return []string{modeOnOff}
@@ -134,7 +134,7 @@ func (s *bridgeState) modesOf(g hue.Group) []string {
 	members := make([][]string, 0, len(g.Lights))
 	for _, id := range g.Lights {
 		if e := s.lights[id]; e != nil {
-			members = append(members, ColorModes(e.light))
+			members = append(members, colorModes(e.light))
 		}
 	}
 	return groupModes(members)

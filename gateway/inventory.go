@@ -157,7 +157,7 @@ func (s *bridgeState) inventory() (Inventory, bool) {
 		inv.Lights = append(inv.Lights, InventoryLight{
 			ID: l.ID, Name: l.Name, Type: l.Type, ModelID: l.ModelID, ProductName: l.ProductName,
 			UniqueID: l.UniqueID, Manufacturer: l.Manufacturer, SwVersion: l.SwVersion,
-			ColorModes: ColorModes(l), StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
+			ColorModes: colorModes(l), StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
 		})
 	}
 	for _, id := range sortedKeys(s.groups) {

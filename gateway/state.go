@@ -151,7 +151,7 @@ func lightPayload(l hue.Light) []byte {
 	st := l.State
 	j := lightJSON{ID: l.ID, Name: l.Name, On: st.On, Bri: st.Bri, Reachable: st.Reachable,
 		ColorMode: st.ColorMode, CT: st.CT, XY: st.XY, Type: l.Type,
-		haFields: newHAFields(st.On, st, ColorModes(l))}
+		haFields: newHAFields(st.On, st, colorModes(l))}
 	if len(st.XY) == 2 { // colour lights also report hue and sat
 		j.Hue, j.Sat = &st.Hue, &st.Sat
 	}
