@@ -40,6 +40,7 @@ lint:
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mapping
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME) ./mapping
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue

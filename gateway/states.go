@@ -15,7 +15,7 @@ func (g *Gateway) addStates(o StateOptions) {
 			base += "/" + name
 		}
 		p := g.pools[name]
-		p.state = newBridgeState(g, p, base, o)
+		p.state = newBridgeState(g, p, name, base, o)
 		g.states = append(g.states, p.state)
 	}
 	g.broker.OnConnect(func() {
