@@ -114,7 +114,8 @@ func (s *bridgeState) publishStatus() {
 
 // republish sends everything again: after a (re)connect the broker may have
 // lost retained messages, and the core promise is a full set on connect.
-func (s *bridgeState) republish() {
+// It reports whether the bridge has been read yet.
+func (s *bridgeState) republish() (polled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publishStatus()
@@ -128,6 +129,7 @@ func (s *bridgeState) republish() {
 			_ = s.g.broker.Publish(s.groupTopic(e.slug), e.published, true)
 		}
 	}
+	return s.polled
 }
 
 // lightJSON is the state payload of a light. id, name, on, bri and reachable
