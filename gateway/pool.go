@@ -7,7 +7,6 @@ import (
 
 	"github.com/huegate/huegate/hue"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 )
 
 // kind says whether a slot drives a light or a group; they have separate
@@ -48,8 +47,8 @@ type slot struct {
 // one token bucket per budget shared by all of them.
 type pool struct {
 	bridge  Bridge
-	lights  *rate.Limiter
-	groups  *rate.Limiter
+	lights  *budget
+	groups  *budget
 	workers int
 	log     zerolog.Logger
 	events  Events
@@ -73,8 +72,8 @@ type slotKey struct {
 func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 	return &pool{
 		bridge:  b,
-		lights:  rate.NewLimiter(rate.Limit(cfg.LightRate), 1),
-		groups:  rate.NewLimiter(rate.Limit(cfg.GroupRate), 1),
+		lights:  newBudget(cfg.LightRate),
+		groups:  newBudget(cfg.GroupRate),
 		workers: cfg.Workers,
 		log:     log,
 		events:  ev,
@@ -263,9 +262,9 @@ func (p *pool) wait(ctx context.Context, s *slot) error {
 		return err
 	}
 	if s.kind == kindGroup {
-		return takeToken(ctx, p.groups)
+		return p.groups.take(ctx)
 	}
-	return takeToken(ctx, p.lights)
+	return p.lights.take(ctx)
 }
 
 func (p *pool) send(ctx context.Context, s *slot) {
