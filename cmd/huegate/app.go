@@ -19,28 +19,38 @@ type app struct {
 	log     zerolog.Logger
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
+	extras  *extras // built-in broker, metrics and health (extras.go)
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
 // keeps retrying a broker or bridge that is down until ctx ends; a wrong key
 // or an unknown light name stops it at once.
-func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app, error) {
+func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts ...appOption) (*app, error) {
+	x, cfg, err := startExtras(cfg, log, opts)
+	if err != nil {
+		return nil, err
+	}
 	bridges, budgets, err := newBridges(cfg)
 	if err != nil {
+		x.stop()
 		return nil, err
 	}
+	x.wrap(bridges)
 	broker, err := newBroker(cfg, log)
 	if err != nil {
+		x.stop()
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Options{Broker: broker, Bridges: bridges, Budgets: budgets, Log: log})
+	gw, err := gateway.New(gateway.Options{Broker: broker, Bridges: bridges, Budgets: budgets, Events: x.events, Log: log})
 	if err != nil {
 		broker.Close(time.Second)
+		x.stop()
 		return nil, err
 	}
-	a := &app{log: log, broker: broker, gateway: gw}
+	x.watch(gw, broker)
+	a := &app{log: log, broker: broker, gateway: gw, extras: x}
 	if err := a.start(ctx, cfg); err != nil {
-		broker.Close(2 * time.Second)
+		_ = a.stop(2 * time.Second)
 		return nil, err
 	}
 	return a, nil
@@ -66,6 +76,7 @@ func (a *app) stop(timeout time.Duration) error {
 		a.log.Warn().Err(err).Msg("shutdown: some values were not sent")
 	}
 	a.broker.Close(2 * time.Second)
+	a.extras.stop()
 	return nil
 }
 

@@ -83,7 +83,7 @@ func validateEmbedded(m MQTT) Problems {
 	if m.WSListen != "" {
 		if msg := addrProblem(m.WSListen); msg != "" {
 			p = append(p, "mqtt.ws_listen: "+msg)
-		} else if m.WSListen == m.Listen {
+		} else if m.WSListen == m.Listen && !strings.HasSuffix(m.Listen, ":0") { // port 0: each gets a free one
 			p = append(p, "mqtt.ws_listen: must differ from mqtt.listen")
 		}
 	}
