@@ -46,6 +46,9 @@ state back to MQTT.`,
 	// One line per command, each in its own file.
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newEmulateCmd(g))
+	root.AddCommand(newDumpCmd(g))
+	root.AddCommand(newDemoCmd(g))
 	return root
 }
 

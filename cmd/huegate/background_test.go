@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// bgCommand is a huegate command running in the test's process until the
+// test ends, as it would in a terminal until Ctrl-C.
+type bgCommand struct {
+	stdout, stderr *syncBuffer
+	done           chan error
+}
+
+// startCommand runs huegate with args in the background; the test's end
+// cancels it (like a signal) and waits for it to return.
+func startCommand(t *testing.T, args ...string) *bgCommand {
+	t.Helper()
+	c := &bgCommand{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	root := newRoot(&globals{stdout: c.stdout, stderr: c.stderr})
+	root.SetArgs(args)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { c.done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-c.done:
+			if err != nil {
+				t.Errorf("huegate %v returned %v", args, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("huegate %v did not stop within 10s", args)
+		}
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", c.stdout, c.stderr)
+		}
+	})
+	return c
+}
+
+// waitStdout polls the command's output until re matches, and returns the
+// submatches. It fails the test if the command ends or 10 s pass first.
+func (c *bgCommand) waitStdout(t *testing.T, re string) []string {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := rx.FindStringSubmatch(c.stdout.String()); m != nil {
+			return m
+		}
+		select {
+		case err := <-c.done:
+			c.done <- err // for the cleanup
+			t.Fatalf("command ended (%v) before printing %q; stderr:\n%s", err, re, c.stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the output within 10s:\n%s\nstderr:\n%s", re, c.stdout, c.stderr)
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+// pollUntil polls cond until it holds, failing the test after 10 s.
+func pollUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+// syncBuffer is a bytes.Buffer written by a command's goroutines and read
+// by the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
