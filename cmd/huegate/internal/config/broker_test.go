@@ -114,3 +114,16 @@ func TestUsersWithoutTheBuiltInBrokerAreNotChecked(t *testing.T) {
 		t.Fatalf("listen keys were checked for an outside broker: %v", err)
 	}
 }
+
+func TestTheExampleConfigLoadsWithoutProblemsOrWarnings(t *testing.T) {
+	c, err := Load("../../../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.File == "" || len(c.Warnings) != 0 {
+		t.Fatalf("file %q, warnings %v", c.File, c.Warnings)
+	}
+	if c.MQTT.Listen != "127.0.0.1:1883" || c.HTTP.Listen != "127.0.0.1:8081" {
+		t.Fatalf("mqtt %+v http %+v", c.MQTT, c.HTTP)
+	}
+}
