@@ -111,11 +111,6 @@ func Start(o Options) (*Broker, error) {
 		_ = srv.Close()
 		return nil, fmt.Errorf("built-in broker: start: %w", err)
 	}
-	ev := log.Info().Str("tcp", b.Addr())
-	if b.ws != nil {
-		ev = ev.Str("websocket", b.WSAddr())
-	}
-	ev.Bool("users", len(o.Users) > 0).Msg("built-in broker listening")
 	return b, nil
 }
 
