@@ -89,6 +89,10 @@ func TestDemoMovesEmulatedLightsFromPlainAndWebSocketClients(t *testing.T) {
 
 	mqtttest.Publish(t, d.mqttURL, "lights", []byte("200"), false)
 	d.waitBri(t, 200, "1", "2")
+	// ... and the new state comes back over MQTT.
+	status.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool {
+		return m.Topic == "huegate/lights/küche-decke/state" && bytes.Contains(m.Payload, []byte(`"bri":200`))
+	})
 
 	// A browser-style client over WebSocket drives the knob's lamp.
 	mqtttest.Publish(t, d.wsURL, "lamp/knob", []byte("1023"), false)

@@ -13,7 +13,7 @@ import (
 // whitelisted are the keys in the project fixture's whitelist.
 var whitelisted = []string{"fakewhitelistkeyone000000000000000000001", "fakewhitelistkeytwo000000000000000000002"}
 
-func writeConfig(t *testing.T, yaml string) string {
+func writeYAML(t *testing.T, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
@@ -24,7 +24,7 @@ func writeConfig(t *testing.T, yaml string) string {
 
 func TestDumpFromTheEmulatorHasNoSecretsAndReplays(t *testing.T) {
 	srv := huetest.NewServer(t, "../../testdata/bridge.json")
-	cfg := writeConfig(t, "bridge: {host: '"+srv.URL+"', username: '"+srv.Bridge.Key()+"'}\n")
+	cfg := writeYAML(t, "bridge: {host: '"+srv.URL+"', username: '"+srv.Bridge.Key()+"'}\n")
 	out := filepath.Join(t.TempDir(), "mine.json")
 
 	var stdout, stderr bytes.Buffer
@@ -63,7 +63,7 @@ func TestDumpFromTheEmulatorHasNoSecretsAndReplays(t *testing.T) {
 func TestDumpWithAWrongKeySaysSoAndWritesNothing(t *testing.T) {
 	srv := huetest.NewServer(t, "../../testdata/bridge.json")
 	const wrong = "notthekey0123456789abcdefnotthekey01"
-	cfg := writeConfig(t, "bridge: {host: '"+srv.URL+"', username: '"+wrong+"'}\n")
+	cfg := writeYAML(t, "bridge: {host: '"+srv.URL+"', username: '"+wrong+"'}\n")
 	out := filepath.Join(t.TempDir(), "mine.json")
 	var stdout, stderr bytes.Buffer
 	code := execute([]string{"dump", "--config", cfg, "--out", out}, &stdout, &stderr)
@@ -76,7 +76,7 @@ func TestDumpWithAWrongKeySaysSoAndWritesNothing(t *testing.T) {
 }
 
 func TestDumpAsksWhichBridgeWhenThereAreSeveral(t *testing.T) {
-	cfg := writeConfig(t, "bridges:\n  up: {host: 127.0.0.1, username: a}\n  down: {host: 127.0.0.1, username: b}\n")
+	cfg := writeYAML(t, "bridges:\n  up: {host: 127.0.0.1, username: a}\n  down: {host: 127.0.0.1, username: b}\n")
 	var stdout, stderr bytes.Buffer
 	code := execute([]string{"dump", "--config", cfg}, &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "pick one with --bridge") {

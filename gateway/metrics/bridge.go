@@ -34,7 +34,32 @@ func (m *Metrics) Bridge(name string, b gateway.Bridge) gateway.Bridge {
 		m.order = append(m.order, name)
 	}
 	m.bridges[name] = &bridgeState{bridge: tb}
+	if es, ok := b.(gateway.EventStreamer); ok {
+		// Keep the push channel visible to the gateway through the wrapper.
+		return &streamingBridge{timedBridge: tb, es: es}
+	}
 	return tb
+}
+
+// streamingBridge is a timed bridge that also offers the bridge's event
+// stream. An open stream and each batch of events count as answers.
+type streamingBridge struct {
+	*timedBridge
+	es gateway.EventStreamer
+}
+
+func (b *streamingBridge) Stream(ctx context.Context, open, changed func()) error {
+	return b.es.Stream(ctx,
+		func() { b.m.heard(b.name); open() },
+		func() { b.m.heard(b.name); changed() })
+}
+
+// heard records that the bridge said something.
+func (m *Metrics) heard(name string) {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bridges[name].lastAnswer = now
 }
 
 type timedBridge struct {

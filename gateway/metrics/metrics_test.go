@@ -345,3 +345,37 @@ func TestEveryNameStartsWithHuegateAndPassesLint(t *testing.T) {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
 }
+
+// streamer is a bridge with an event stream that opens, sends one batch
+// and ends.
+type streamer struct{ fakeBridge }
+
+func (s *streamer) Stream(_ context.Context, open, changed func()) error {
+	open()
+	changed()
+	return nil
+}
+
+func TestTheEventStreamStaysVisibleThroughTheWrapper(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	m.SetSources(metrics.Sources{Connected: func() bool { return true }})
+	if _, ok := m.Bridge("plain", &fakeBridge{}).(gateway.EventStreamer); ok {
+		t.Fatal("a bridge without a stream gained one")
+	}
+	es, ok := m.Bridge("default", &streamer{}).(gateway.EventStreamer)
+	if !ok {
+		t.Fatal("the wrapper hides the bridge's event stream from the gateway")
+	}
+	opened, changed := 0, 0
+	if err := es.Stream(context.Background(), func() { opened++ }, func() { changed++ }); err != nil {
+		t.Fatal(err)
+	}
+	if opened != 1 || changed != 1 {
+		t.Fatalf("open %d, changed %d: the wrapper must pass both on", opened, changed)
+	}
+	for _, b := range m.Health().Bridges {
+		if b.Name == "default" && !b.Reachable {
+			t.Fatal("an open event stream did not count as an answer")
+		}
+	}
+}
