@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -40,12 +39,13 @@ state back to MQTT.`,
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then ./config.yaml)")
+	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then the first of ./config.yaml, ~/.config/huegate/config.yaml, /etc/huegate/config.yaml)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
 	// One line per command, each in its own file.
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newInitCmd(g))
 	root.AddCommand(newEmulateCmd(g))
 	root.AddCommand(newDumpCmd(g))
 	root.AddCommand(newDemoCmd(g))
@@ -67,15 +67,4 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	return 1
-}
-
-// configFile is --config, then $HUEGATE_CONFIG, then ./config.yaml.
-func (g *globals) configFile() string {
-	if g.configPath != "" {
-		return g.configPath
-	}
-	if p := os.Getenv("HUEGATE_CONFIG"); p != "" {
-		return p
-	}
-	return "config.yaml"
 }

@@ -46,7 +46,7 @@ func (g *globals) run(parent context.Context) error {
 		log.Warn().Msg("config: " + w)
 	}
 	if cfg.File == "" {
-		log.Info().Msg("no config file; using environment variables and defaults")
+		log.Info().Strs("searched", searchPaths()).Msg("no config file; using environment variables and defaults")
 	} else {
 		log.Info().Str("file", cfg.File).Msg("config loaded")
 	}
@@ -63,21 +63,28 @@ func (g *globals) run(parent context.Context) error {
 		}
 		return err
 	}
+	stopping := newNotifier(log).ready(a.broker.Connected)
 	<-ctx.Done()
+	stopping()
 	log.Info().Msg("stopping: sending pending values")
 	return a.stop(flushTimeout)
 }
 
-// loadConfig reads the config and turns its problems into exit code 2.
+// loadConfig finds and reads the config and turns its problems into exit
+// code 2. With no file found, the environment alone configures huegate.
 func (g *globals) loadConfig() (*config.Config, error) {
-	path := g.configFile()
-	if _, err := os.Stat(path); err != nil && path != "config.yaml" {
-		return nil, &exitError{2, fmt.Errorf("config file %s: %w (start from config.example.yaml)", path, errors.Unwrap(err))}
+	path, err := g.locateConfig()
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := config.Load(path)
 	var p config.Problems
 	if errors.As(err, &p) {
-		return nil, &exitError{2, fmt.Errorf("invalid config %s:\n%s", g.configFile(), p.Error())}
+		where := path
+		if where == "" {
+			where = "(no file found; environment variables only)"
+		}
+		return nil, &exitError{2, fmt.Errorf("invalid config %s:\n%s", where, p.Error())}
 	}
 	return cfg, err
 }
