@@ -19,7 +19,8 @@ type app struct {
 	log     zerolog.Logger
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
-	extras  *extras // built-in broker, metrics and health (extras.go)
+	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
+	extras  *extras                   // built-in broker, metrics and health (extras.go)
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
@@ -43,7 +44,7 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts 
 	}
 	gw, err := gateway.New(gateway.Options{
 		Broker: broker, Bridges: bridges, Budgets: budgets, Events: x.events, Log: log,
-		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: pollInterval(cfg)},
+		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)},
 	})
 	if err != nil {
 		broker.Close(time.Second)
@@ -51,7 +52,7 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts 
 		return nil, err
 	}
 	x.watch(gw, broker)
-	a := &app{log: log, broker: broker, gateway: gw, extras: x}
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, extras: x}
 	if err := a.start(ctx, cfg); err != nil {
 		_ = a.stop(2 * time.Second)
 		return nil, err
@@ -60,6 +61,9 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts 
 }
 
 func (a *app) start(ctx context.Context, cfg *config.Config) error {
+	if err := a.checkNames(ctx, cfg); err != nil {
+		return err
+	}
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
 		return err
 	}
@@ -119,9 +123,9 @@ func newBridges(cfg *config.Config) (map[string]gateway.Bridge, map[string]gatew
 	return bridges, budgets, nil
 }
 
-// pollInterval is the shortest any bridge asks for; the state mirror polls
+// statePollInterval is the shortest any bridge asks for; the state mirror polls
 // every bridge at that pace.
-func pollInterval(cfg *config.Config) time.Duration {
+func statePollInterval(cfg *config.Config) time.Duration {
 	var d time.Duration
 	for _, b := range cfg.Bridges {
 		if d == 0 || b.PollInterval < d {

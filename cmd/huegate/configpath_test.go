@@ -118,10 +118,10 @@ func TestRunSaysWhichConfigItLoaded(t *testing.T) {
 	place(t, path)
 
 	code, _, stderr := runCLI(t, "run", "--log-format", "json")
-	if code != 1 || !strings.Contains(stderr, `"file":"`+path+`"`) || !strings.Contains(stderr, "config loaded") {
+	if code != 2 || !strings.Contains(stderr, `"file":"`+path+`"`) || !strings.Contains(stderr, "config loaded") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	if !strings.Contains(stderr, "no API key") {
+	if !strings.Contains(stderr, "bridge.host: not set") {
 		t.Fatalf("start-up did not go on to the bridge: %s", stderr)
 	}
 }
@@ -137,7 +137,7 @@ func TestRunWithoutAnyFileUsesTheEnvironment(t *testing.T) {
 
 	t.Setenv("HUEGATE_MQTT_QOS", "")
 	code, _, stderr = runCLI(t, "run", "--log-format", "json")
-	if code != 1 || !strings.Contains(stderr, "no config file; using environment variables and defaults") || !strings.Contains(stderr, systemConfigDir) {
+	if code != 2 || !strings.Contains(stderr, "no config file; using environment variables and defaults") || !strings.Contains(stderr, systemConfigDir) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }

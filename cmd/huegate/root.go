@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,10 @@ state back to MQTT.`,
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newVersionCmd(g))
 	root.AddCommand(newInitCmd(g))
+	root.AddCommand(newDiscoverCmd(g))
+	root.AddCommand(newPairCmd(g))
+	root.AddCommand(newLightsCmd(g))
+	root.AddCommand(newValidateCmd(g))
 	root.AddCommand(newEmulateCmd(g))
 	root.AddCommand(newDumpCmd(g))
 	root.AddCommand(newDemoCmd(g))
@@ -54,10 +59,16 @@ state back to MQTT.`,
 
 // execute runs the CLI and returns the process exit code.
 func execute(args []string, stdout, stderr io.Writer) int {
+	return executeContext(context.Background(), args, stdout, stderr)
+}
+
+// executeContext is execute with a context that ends the command (tests
+// stop `run` with it).
+func executeContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,7 +24,13 @@ func newRunCmd(g *globals) *cobra.Command {
 		Long: `Run the gateway: subscribe to the mapped topics, send each light's newest
 value to the bridge within its budget, and keep going through broker and
 bridge restarts. SIGINT or SIGTERM sends what is pending (up to 5 s), publishes
-offline and exits 0; a second signal exits at once.`,
+offline and exits 0; a second signal exits at once.
+
+At start-up it makes the checks of ` + "`huegate validate`" + ` and stops with exit code
+2 and the same lines if one fails. While running it watches the config file:
+a change of mappings takes effect within 2 s without reconnecting; an edit
+that fails the checks is logged in the same words and the last good config
+stays; changes to bridge or mqtt keys are logged as needing a restart.`,
 		Example: `  huegate run --config /etc/huegate/config.yaml
   HUEGATE_BRIDGE_USERNAME=... huegate run`,
 		Args: cobra.NoArgs,
@@ -38,6 +45,7 @@ func (g *globals) run(parent context.Context) error {
 	if err != nil {
 		return err
 	}
+	sum := fileSum(g.configFile()) // before loading: an edit after this is picked up by the reload
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
@@ -49,6 +57,9 @@ func (g *globals) run(parent context.Context) error {
 		log.Info().Strs("searched", searchPaths()).Msg("no config file; using environment variables and defaults")
 	} else {
 		log.Info().Str("file", cfg.File).Msg("config loaded")
+	}
+	if p := bridgeProblems(cfg); len(p) > 0 {
+		return invalidConfig(cfg, p)
 	}
 
 	ctx, stop := signalContext(parent, func() {
@@ -64,8 +75,14 @@ func (g *globals) run(parent context.Context) error {
 		return err
 	}
 	stopping := newNotifier(log).ready(a.broker.Connected)
+	var reload sync.WaitGroup
+	if cfg.File != "" {
+		r := newReloader(cfg, sum, a, log)
+		reload.Go(func() { r.run(ctx) })
+	}
 	<-ctx.Done()
 	stopping()
+	reload.Wait()
 	log.Info().Msg("stopping: sending pending values")
 	return a.stop(flushTimeout)
 }

@@ -63,7 +63,7 @@ func (p *process) wait(t *testing.T, timeout time.Duration) int {
 	}
 }
 
-func writeConfig(t *testing.T, bridgeURL, brokerURL string) string {
+func writeRunConfig(t *testing.T, bridgeURL, brokerURL string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	cfg := fmt.Sprintf(`bridge:
@@ -86,7 +86,7 @@ func TestRunCarriesAValueToTheLightsAndStopsCleanly(t *testing.T) {
 	broker := mqtttest.StartMosquitto(t)
 	bridge := huetest.NewServer(t, fixture)
 	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
-	cfg := writeConfig(t, bridge.URL, broker.URL)
+	cfg := writeRunConfig(t, bridge.URL, broker.URL)
 	// The key comes from the environment only, as the README allows.
 	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()}, "run", "--config", cfg, "--log-level", "debug")
 

@@ -15,8 +15,6 @@ import (
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
-const fixture = "../../testdata/bridge.json"
-
 // TestRunTellsSystemdOnceConnectedAndWhenStopping runs `huegate run` in-process
 // between a real Mosquitto and the emulator, under a fake systemd: READY=1
 // must wait for the bridge, and SIGTERM must bring STOPPING=1 and exit 0.
