@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"regexp"
 	"testing"
 	"time"
@@ -73,4 +75,30 @@ func pollUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
 	}
+}
+
+// runFor runs huegate in-process for a command that should end by itself
+// (usually refusing to start), cancelling it after 10 s so that a
+// regression fails the test instead of hanging it. It returns what execute
+// would print for the error, what the command logged, and the exit code.
+func runFor(t *testing.T, args ...string) (printed, logged string, code int) {
+	t.Helper()
+	stderr := &syncBuffer{}
+	root := newRoot(&globals{stdout: io.Discard, stderr: stderr})
+	root.SetArgs(args)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil {
+		t.Fatalf("huegate %v was still running after 10s; it logged:\n%s", args, stderr)
+	}
+	if err == nil {
+		return "", stderr.String(), 0
+	}
+	code = 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	return "huegate: " + err.Error() + "\n", stderr.String(), code
 }

@@ -77,7 +77,7 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 		return err
 	}
 	defer emu.Close()
-	cfg, err := config.Parse([]byte(f.config(emu)))
+	cfg, err := config.ParseWithoutEnv([]byte(f.config(emu)))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err) // a bug: the flags were checked
 	}
@@ -121,7 +121,8 @@ func (f *demoFlags) check() error {
 }
 
 // config is the demo's configuration, read through the same loader as a
-// config file so that every default applies.
+// config file so that every default applies, but without the HUEGATE_*
+// environment, which is there for `run`.
 func (f *demoFlags) config(emu *huetest.Server) string {
 	q := strconv.Quote
 	s := fmt.Sprintf("bridge: {host: %s, username: %s}\n", q(emu.URL), q(emu.Bridge.Key()))

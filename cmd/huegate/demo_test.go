@@ -157,23 +157,21 @@ func TestDemoNamesATakenPortAndTheFlagToChangeIt(t *testing.T) {
 		{[]string{"--mqtt-listen", "127.0.0.1:0", "--ws-listen", "", "--http-listen", addr}, "pick another with --http-listen " + next},
 		{[]string{"--bridge-listen", addr}, "pick another with --bridge-listen " + next},
 	} {
-		var out, errb bytes.Buffer
 		args := append([]string{"demo", "--ws-listen", "", "--http-listen", ""}, tt.args...)
-		if code := execute(args, &out, &errb); code != 1 {
-			t.Fatalf("%v: exit %d, want 1; stderr:\n%s", tt.args, code, errb.String())
+		got, logged, code := runFor(t, args...)
+		if code != 1 {
+			t.Fatalf("%v: exit %d, want 1; stderr:\n%s%s", tt.args, code, logged, got)
 		}
-		got := errb.String()
-		if strings.Count(got, "\n") != 1 || !strings.Contains(got, "port "+port+" ("+addr+") is already in use") || !strings.Contains(got, tt.want) {
-			t.Errorf("%v: stderr = %q, want one line naming port %s and %q", tt.args, got, port, tt.want)
+		if logged != "" || strings.Count(got, "\n") != 1 || !strings.Contains(got, "port "+port+" ("+addr+") is already in use") || !strings.Contains(got, tt.want) {
+			t.Errorf("%v: stderr = %q, want only one line naming port %s and %q", tt.args, logged+got, port, tt.want)
 		}
 	}
 }
 
 func TestDemoRefusesABrokerOffLoopback(t *testing.T) {
-	var out, errb bytes.Buffer
-	code := execute([]string{"demo", "--mqtt-listen", "0.0.0.0:1883"}, &out, &errb)
-	if code != 2 || !strings.Contains(errb.String(), "--mqtt-listen 0.0.0.0:1883: the demo's broker lets anyone in") {
-		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	got, _, code := runFor(t, "demo", "--mqtt-listen", "0.0.0.0:1883")
+	if code != 2 || !strings.Contains(got, "--mqtt-listen 0.0.0.0:1883: the demo's broker lets anyone in") {
+		t.Fatalf("exit %d, stderr %q", code, got)
 	}
 }
 
@@ -183,10 +181,9 @@ func TestRunRefusesTheBuiltInBrokerOffLoopbackWithoutUsers(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	code := execute([]string{"run", "--config", path}, &out, &errb)
-	if code != 2 || !strings.Contains(errb.String(), "mqtt.listen: 0.0.0.0:1883 is not a loopback address, so the built-in broker needs mqtt.users") {
-		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	got, _, code := runFor(t, "run", "--config", path)
+	if code != 2 || !strings.Contains(got, "mqtt.listen: 0.0.0.0:1883 is not a loopback address, so the built-in broker needs mqtt.users") {
+		t.Fatalf("exit %d, stderr %q", code, got)
 	}
 }
 
@@ -201,10 +198,9 @@ func TestRunNamesTheConfigKeyOfATakenPort(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out, errb bytes.Buffer
-	code := execute([]string{"run", "--config", path}, &out, &errb)
+	got, _, code := runFor(t, "run", "--config", path)
 	want := "mqtt.listen: " + taken.Addr().String() + " is already in use by another program; set mqtt.listen to a free address"
-	if code != 1 || !strings.Contains(errb.String(), want) {
-		t.Fatalf("exit %d, stderr %q, want %q", code, errb.String(), want)
+	if code != 1 || !strings.Contains(got, want) {
+		t.Fatalf("exit %d, stderr %q, want %q", code, got, want)
 	}
 }

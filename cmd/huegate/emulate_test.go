@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"os"
@@ -85,10 +84,9 @@ func TestEmulateRefusesABrokenFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{broken, filepath.Join(dir, "absent.json")} {
-		var out, errb bytes.Buffer
-		code := execute([]string{"emulate", "--listen", "127.0.0.1:0", "--fixture", path}, &out, &errb)
-		if code != 2 || !strings.Contains(errb.String(), "--fixture") {
-			t.Errorf("%s: exit %d, stderr %q", path, code, errb.String())
+		got, _, code := runFor(t, "emulate", "--listen", "127.0.0.1:0", "--fixture", path)
+		if code != 2 || !strings.Contains(got, "--fixture") {
+			t.Errorf("%s: exit %d, stderr %q", path, code, got)
 		}
 	}
 }

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
 
 	"github.com/huegate/huegate/mqtt/embedded"
+	"github.com/spf13/viper"
 )
 
 // BrokerEmbedded is the mqtt.broker value that starts the built-in broker.
@@ -137,4 +139,20 @@ func addrProblem(addr string) string {
 		return fmt.Sprintf("%q: port must be a number 0..65535", addr)
 	}
 	return ""
+}
+
+// ParseWithoutEnv reads a configuration from YAML bytes like Parse, but
+// HUEGATE_* environment variables do not apply: for configurations huegate
+// builds itself, such as the demo's, which a user's environment (set up
+// for `run`) must not redirect.
+func ParseWithoutEnv(data []byte) (*Config, error) {
+	v := viper.New()
+	for k, d := range defaults {
+		v.SetDefault(k, d)
+	}
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
+		return nil, Problems{"not valid YAML: " + firstLine(err)}
+	}
+	return decode(v, "")
 }

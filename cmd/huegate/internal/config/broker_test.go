@@ -127,3 +127,18 @@ func TestTheExampleConfigLoadsWithoutProblemsOrWarnings(t *testing.T) {
 		t.Fatalf("mqtt %+v http %+v", c.MQTT, c.HTTP)
 	}
 }
+
+func TestParseWithoutEnvIgnoresTheEnvironment(t *testing.T) {
+	t.Setenv("HUEGATE_MQTT_BROKER", "tcp://192.0.2.1:1883")
+	t.Setenv("HUEGATE_HTTP_LISTEN", "127.0.0.1:1")
+	c, err := ParseWithoutEnv([]byte("mqtt: {broker: embedded}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.MQTT.Embedded() || c.HTTP.Listen != "127.0.0.1:8081" {
+		t.Fatalf("the environment leaked in: %+v %+v", c.MQTT, c.HTTP)
+	}
+	if c2, _ := Parse([]byte("mqtt: {broker: embedded}\n")); c2.MQTT.Embedded() {
+		t.Fatal("Parse should apply the environment (else this test proves nothing)")
+	}
+}
