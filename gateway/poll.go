@@ -78,6 +78,7 @@ func (s *bridgeState) poll(ctx context.Context) error {
 		if groups, err = s.pool.bridge.Groups(ctx); err == nil {
 			s.setOnline(true)
 			s.applyPoll(lights, groups, start)
+			s.afterPoll(ctx)
 			return nil
 		}
 	}
@@ -138,7 +139,7 @@ func (s *bridgeState) applyGroups(groups []hue.Group, start time.Time) {
 		}
 		s.moveTopic(e, slugs[g.ID], s.groupTopic)
 		e.group = g
-		s.publish(e, s.groupTopic(e.slug), groupPayload(g))
+		s.publish(e, s.groupTopic(e.slug), groupPayload(g, s.modesOf(g)))
 	}
 	s.forget(s.groups, seen, s.groupTopic)
 }

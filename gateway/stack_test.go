@@ -31,14 +31,19 @@ type stack struct {
 
 type stackOptions struct {
 	lightRate float64
+	groupRate float64
 	bridgeOpt []huetest.Option
 	state     *gateway.StateOptions
+	retained  map[string]string // published, retained, before huegate starts
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{events: &countingEvents{rejected: map[string]int{}}}
 	s.broker = mqtttest.StartMosquitto(t)
+	for topic, payload := range o.retained {
+		mqtttest.Publish(t, s.broker.URL, topic, []byte(payload), true)
+	}
 	s.bridge = huetest.NewServer(t, fixture, o.bridgeOpt...)
 	hc := hueClient(t, s.bridge)
 	s.client = mqttClient(t, s.broker)
@@ -46,7 +51,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
 		Bridges: map[string]gateway.Bridge{"default": hc},
-		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate}},
+		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate, GroupRate: o.groupRate}},
 		Events:  s.events,
 		State:   o.state,
 		Log:     testLogger(t),

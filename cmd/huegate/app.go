@@ -8,6 +8,7 @@ import (
 
 	"github.com/huegate/huegate/cmd/huegate/internal/config"
 	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/gateway/homeassistant"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"
@@ -20,6 +21,7 @@ type app struct {
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
 	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
+	ha      *homeassistant.Discovery  // nil unless homeassistant.enabled
 	extras  *extras                   // built-in broker, metrics and health (extras.go)
 }
 
@@ -42,9 +44,13 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts 
 		x.stop()
 		return nil, err
 	}
+	state := &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)}
+	ha := newDiscovery(cfg, broker, log)
+	if ha != nil {
+		state.OnInventory = ha.Update
+	}
 	gw, err := gateway.New(gateway.Options{
-		Broker: broker, Bridges: bridges, Budgets: budgets, Events: x.events, Log: log,
-		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)},
+		Broker: broker, Bridges: bridges, Budgets: budgets, Events: x.events, Log: log, State: state,
 	})
 	if err != nil {
 		broker.Close(time.Second)
@@ -52,7 +58,7 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts 
 		return nil, err
 	}
 	x.watch(gw, broker)
-	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, extras: x}
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, ha: ha, extras: x}
 	if err := a.start(ctx, cfg); err != nil {
 		_ = a.stop(2 * time.Second)
 		return nil, err
@@ -64,6 +70,11 @@ func (a *app) start(ctx context.Context, cfg *config.Config) error {
 	if err := a.checkNames(ctx, cfg); err != nil {
 		return err
 	}
+	if a.ha != nil {
+		if err := a.ha.Start(); err != nil {
+			return err
+		}
+	}
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
 		return err
 	}
@@ -71,6 +82,9 @@ func (a *app) start(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	a.log.Info().Strs("topics", a.gateway.Topics()).Msg("huegate running")
+	if a.ha != nil {
+		a.log.Info().Str("birth_topic", a.ha.BirthTopic()).Msg("home assistant discovery on")
+	}
 	return nil
 }
 
@@ -82,6 +96,7 @@ func (a *app) stop(timeout time.Duration) error {
 	if err != nil {
 		a.log.Warn().Err(err).Msg("shutdown: some values were not sent")
 	}
+	a.stopDiscovery()
 	a.broker.Close(2 * time.Second)
 	a.extras.stop()
 	return nil
@@ -156,4 +171,22 @@ func newBroker(cfg *config.Config, log zerolog.Logger) (*mqtt.Client, error) {
 		opts.TLS = tlsCfg
 	}
 	return mqtt.New(opts)
+}
+
+// newDiscovery is Home Assistant discovery when the config turns it on.
+func newDiscovery(cfg *config.Config, broker *mqtt.Client, log zerolog.Logger) *homeassistant.Discovery {
+	if !cfg.HomeAssistant.Enabled {
+		return nil
+	}
+	v, _ := buildVersion()
+	return homeassistant.New(homeassistant.Options{
+		Broker: broker, Prefix: cfg.HomeAssistant.DiscoveryPrefix, StatusTopic: cfg.MQTT.StatusTopic(),
+		Version: v, Log: log.With().Str("part", "homeassistant").Logger(),
+	})
+}
+
+func (a *app) stopDiscovery() {
+	if a.ha != nil {
+		a.ha.Stop()
+	}
 }

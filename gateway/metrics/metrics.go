@@ -40,6 +40,9 @@ type Metrics struct {
 
 	sources atomic.Pointer[Sources]
 
+	topicsMu sync.RWMutex
+	topics   map[string]bool // topics with series of their own, at most maxTopics
+
 	mu      sync.Mutex
 	bridges map[string]*bridgeState
 	order   []string // bridge names in registration order
@@ -55,7 +58,7 @@ func New(o Options) *Metrics {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	m := &Metrics{reg: prometheus.NewRegistry(), window: o.Window, now: o.Now, bridges: map[string]*bridgeState{}}
+	m := &Metrics{reg: prometheus.NewRegistry(), window: o.Window, now: o.Now, bridges: map[string]*bridgeState{}, topics: map[string]bool{}}
 	m.received = m.counter("huegate_messages_received_total", "Messages received on mapped topics.", "topic")
 	m.rejected = m.counter("huegate_messages_rejected_total", "Payloads that could not be read, by reason.", "topic", "reason")
 	m.coalesced = m.counter("huegate_messages_coalesced_total", "Values replaced by a newer one before they were sent.", "topic")
@@ -92,13 +95,45 @@ func (m *Metrics) SetSources(s Sources) { m.sources.Store(&s) }
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Received implements gateway.Events.
-func (m *Metrics) Received(topic string) { m.received.WithLabelValues(topic).Inc() }
+func (m *Metrics) Received(topic string) { m.received.WithLabelValues(m.topic(topic)).Inc() }
 
 // Rejected implements gateway.Events.
-func (m *Metrics) Rejected(topic, reason string) { m.rejected.WithLabelValues(topic, reason).Inc() }
+func (m *Metrics) Rejected(topic, reason string) {
+	m.rejected.WithLabelValues(m.topic(topic), reason).Inc()
+}
 
 // Coalesced implements gateway.Events.
-func (m *Metrics) Coalesced(topic string) { m.coalesced.WithLabelValues(topic).Inc() }
+func (m *Metrics) Coalesced(topic string) { m.coalesced.WithLabelValues(m.topic(topic)).Inc() }
+
+const (
+	// maxTopics bounds the topic label: set topics are a wildcard
+	// subscription, so any client can invent new topics, and each would
+	// otherwise be a series kept for ever.
+	maxTopics = 256
+	// OtherTopic is the topic label of messages on topics past maxTopics.
+	OtherTopic = "_other"
+)
+
+// topic is the label for a topic: itself while there is room, else
+// OtherTopic.
+func (m *Metrics) topic(t string) string {
+	m.topicsMu.RLock()
+	known, n := m.topics[t], len(m.topics)
+	m.topicsMu.RUnlock()
+	switch {
+	case known:
+		return t
+	case n >= maxTopics:
+		return OtherTopic
+	}
+	m.topicsMu.Lock()
+	defer m.topicsMu.Unlock()
+	if len(m.topics) >= maxTopics && !m.topics[t] {
+		return OtherTopic
+	}
+	m.topics[t] = true
+	return t
+}
 
 // Sent implements gateway.Events.
 func (m *Metrics) Sent(kind, _ string, _ hue.State, newest time.Time, err error) {

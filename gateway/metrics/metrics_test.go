@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -376,6 +377,38 @@ func TestTheEventStreamStaysVisibleThroughTheWrapper(t *testing.T) {
 	for _, b := range m.Health().Bridges {
 		if b.Name == "default" && !b.Reachable {
 			t.Fatal("an open event stream did not count as an answer")
+		}
+	}
+}
+
+func TestInventedTopicsCannotGrowTheMetricsWithoutBound(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	m.Received("lights")
+	for i := range 10000 {
+		topic := "huegate/lights/junk" + strconv.Itoa(i) + "/set"
+		m.Received(topic)
+		m.Rejected(topic, "unknown_light")
+	}
+	m.Received("lights")
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "huegate_messages_received_total" {
+			continue
+		}
+		if n := len(f.GetMetric()); n > 257 {
+			t.Fatalf("%d received series for 10001 topics", n)
+		}
+		for _, s := range f.GetMetric() {
+			label := s.GetLabel()[0].GetValue()
+			if label == "lights" && s.GetCounter().GetValue() != 2 {
+				t.Errorf("the first topic lost its own series: %v", s)
+			}
+			if label == metrics.OtherTopic && s.GetCounter().GetValue() != 10000-255 {
+				t.Errorf("_other = %v, want %d", s.GetCounter().GetValue(), 10000-255)
+			}
 		}
 	}
 }

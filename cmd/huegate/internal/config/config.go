@@ -18,6 +18,14 @@ type Config struct {
 	HTTP     HTTP
 	Mappings []mapping.Mapping
 	Warnings []string // unknown keys and other things that do not stop start-up
+
+	HomeAssistant HomeAssistant
+}
+
+// HomeAssistant is MQTT discovery for Home Assistant.
+type HomeAssistant struct {
+	Enabled         bool
+	DiscoveryPrefix string // where Home Assistant looks for configs; its own default is homeassistant
 }
 
 // Bridge is one Hue bridge.
@@ -77,6 +85,9 @@ var defaults = map[string]any{
 	"mqtt.listen":               "127.0.0.1:1883",
 	"mqtt.ws_listen":            "127.0.0.1:9001",
 	"http.listen":               "127.0.0.1:8081",
+
+	"homeassistant.enabled":          false,
+	"homeassistant.discovery_prefix": "homeassistant",
 }
 
 // bridgeKeys are the keys of one bridge, in `bridge:` or `bridges.<name>:`.

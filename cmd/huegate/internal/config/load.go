@@ -68,6 +68,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	c.MQTT = r.mqtt()
 	c.HTTP = r.http()
 	c.Mappings = r.mappings()
+	c.HomeAssistant = r.homeAssistant()
 	c.Warnings = unknownKeys(v)
 	r.problems = append(r.problems, validate(c)...)
 	if len(r.problems) > 0 {

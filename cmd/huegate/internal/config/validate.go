@@ -21,6 +21,7 @@ func validate(c *Config) Problems {
 	p = append(p, validateEmbedded(c.MQTT)...)
 	p = append(p, validateHTTP(c.HTTP)...)
 	p = append(p, validateMappings(c)...)
+	p = append(p, validateHomeAssistant(c.HomeAssistant)...)
 	return p
 }
 
