@@ -42,6 +42,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mapping
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME) ./mapping
 
+# The built-in broker, an emulated bridge and the gateway in one process.
+# Flags go in DEMOFLAGS, e.g. make demo DEMOFLAGS='--mqtt-listen 127.0.0.1:1884'.
+DEMOFLAGS ?=
+demo: build
+	@./huegate demo $(DEMOFLAGS)
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue
 
