@@ -69,7 +69,6 @@ func TestTLSConnections(t *testing.T) {
 			}
 			// Wait in short steps until an attempt has failed: a loaded
 			// machine may not finish the first handshake in one step.
-			var err error
 			for deadline := time.Now().Add(waitLong); time.Now().Before(deadline); {
 				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 				err = c.Connect(ctx)
