@@ -24,6 +24,7 @@ func (benchBridge) Groups(context.Context) ([]hue.Group, error)       { return n
 type benchBroker struct{}
 
 func (benchBroker) Subscribe(string, mqtt.Handler) error { return nil }
+func (benchBroker) OnConnect(func())                     {}
 func (benchBroker) Unsubscribe(string) error             { return nil }
 func (benchBroker) Publish(string, []byte, bool) error   { return nil }
 

@@ -29,6 +29,7 @@ type Broker interface {
 	Subscribe(topic string, h mqtt.Handler) error
 	Unsubscribe(topic string) error
 	Publish(topic string, payload []byte, retained bool) error
+	OnConnect(f func())
 }
 
 // BridgeOptions is one bridge's budget.
@@ -58,6 +59,7 @@ type Options struct {
 	Bridges map[string]Bridge        // by name; one bridge is the common case
 	Budgets map[string]BridgeOptions // by the same names; missing means defaults
 	Events  Events                   // nil means none
+	State   *StateOptions            // nil: do not publish state back
 	Log     zerolog.Logger
 }
 
@@ -69,6 +71,9 @@ type Gateway struct {
 	events Events
 	log    zerolog.Logger
 	junk   *rateLog
+	states []*bridgeState
+
+	pollWarn *rateLog
 
 	routes  atomic.Pointer[table]
 	closed  atomic.Bool
@@ -88,12 +93,16 @@ func New(opts Options) (*Gateway, error) {
 	}
 	g := &Gateway{broker: opts.Broker, pools: make(map[string]*pool), events: ev, log: opts.Log}
 	g.junk = newRateLog(opts.Log, 5, 10*time.Second)
+	g.pollWarn = newRateLog(opts.Log, 2, time.Minute)
 	for name, b := range opts.Bridges {
 		budget := opts.Budgets[name].Defaults()
 		g.pools[name] = newPool(b, budget, opts.Log.With().Str("bridge", name).Logger(), ev)
 		g.names = append(g.names, name)
 	}
 	sort.Strings(g.names)
+	if opts.State != nil {
+		g.addStates(*opts.State)
+	}
 	empty := table{}
 	g.routes.Store(&empty)
 	return g, nil
@@ -131,7 +140,11 @@ func (g *Gateway) Start(ctx context.Context, ms []mapping.Mapping) error {
 			g.workers.Go(func() { p.run(wctx) })
 		}
 	}
-	return g.swap(t)
+	if err := g.swap(t); err != nil {
+		return err
+	}
+	g.startStates(wctx)
+	return nil
 }
 
 // SetMappings replaces the mappings while running: new topics are subscribed,
@@ -199,6 +212,9 @@ func (g *Gateway) handle(msg mqtt.Message) {
 	// applying it would undo changes made in the Hue app while huegate was
 	// down. Values published while huegate listens arrive unretained.
 	if msg.Retained {
+		return
+	}
+	if r.m.Sync && r.echo.isEcho(msg.Payload, time.Now()) {
 		return
 	}
 	level, err := mapping.Parse(msg.Payload, r.m.Range)

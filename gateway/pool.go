@@ -53,6 +53,7 @@ type pool struct {
 	log     zerolog.Logger
 	events  Events
 	warn    *rateLog
+	state   *bridgeState // nil when state is not published
 
 	mu      sync.Mutex
 	slots   map[slotKey]*slot
@@ -274,12 +275,14 @@ func (p *pool) send(ctx context.Context, s *slot) {
 // outcome logs and reports a send, adjusts the bridge-wide pause and says
 // whether the slot must be sent again.
 func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retry bool) {
+	p.events.Sent(s.kind.String(), s.id, st, newest, err)
+	if p.state != nil {
+		p.state.commandDone(s.kind, s.id, st, err)
+	}
 	if err == nil {
 		p.pause.reset()
-		p.events.Sent(s.kind.String(), s.id, st, newest, nil)
 		return false
 	}
-	p.events.Sent(s.kind.String(), s.id, st, newest, err)
 	if hue.Retryable(err) {
 		d := p.pause.fail()
 		p.warn.Warn().Err(err).Str(s.kind.String(), s.id).Dur("retry_in", d).Msg("bridge command failed; will resend the newest value")
@@ -292,6 +295,15 @@ func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retr
 	}
 	p.warn.Warn().Err(err).Str(s.kind.String(), s.id).Msg("bridge rejected the command; dropped")
 	return false
+}
+
+// busy reports whether huegate has a value pending or in flight for a light
+// or group.
+func (p *pool) busy(k kind, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.slots[slotKey{k, id}]
+	return s != nil && s.busy()
 }
 
 // flush waits until every slot has been sent, or ctx ends.

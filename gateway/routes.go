@@ -15,6 +15,7 @@ type route struct {
 	pool  *pool
 	tt    uint16
 	slots []*slot
+	echo  echoSlot // huegate's own sync publish, to be ignored when it comes back
 }
 
 // table maps each subscribed topic to its route. It is replaced whole on a

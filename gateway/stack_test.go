@@ -32,6 +32,7 @@ type stack struct {
 type stackOptions struct {
 	lightRate float64
 	bridgeOpt []huetest.Option
+	state     *gateway.StateOptions
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
@@ -47,6 +48,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 		Bridges: map[string]gateway.Bridge{"default": hc},
 		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate}},
 		Events:  s.events,
+		State:   o.state,
 		Log:     testLogger(t),
 	})
 	if err != nil {

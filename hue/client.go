@@ -22,7 +22,7 @@ type Config struct {
 	Username   string        // the API key
 	Timeout    time.Duration // per request; default 3 s
 	CertSHA256 string        // pinned certificate fingerprint for https bridges
-	MaxConns   int           // concurrent connections; default 4
+	MaxConns   int           // concurrent connections; default 6 (workers, a poll, the event stream)
 }
 
 // Client sends requests to one bridge.

@@ -18,7 +18,7 @@ import (
 func transport(cfg Config) (*http.Transport, error) {
 	conns := cfg.MaxConns
 	if conns <= 0 {
-		conns = 4
+		conns = 6
 	}
 	tr := &http.Transport{
 		Proxy:               nil, // the bridge is on the LAN

@@ -34,11 +34,14 @@ func (r Range) Level(v float64) Level {
 
 // Value is the inverse of Level: the topic value that stands for a light's
 // state, used to publish changes made outside huegate back to the topic.
-// Off maps to the range minimum. The result is rounded to a whole number
+// Off maps to the range minimum, on without a brightness to the maximum. The result is rounded to a whole number
 // when the range is, so a dimmer reading integers gets integers.
 func (r Range) Value(l Level) float64 {
-	if !l.On || l.Bri == 0 {
+	switch {
+	case !l.On:
 		return r.Min
+	case l.Bri == 0: // on, without a brightness (a plug)
+		return r.Max
 	}
 	v := r.Min + float64(l.Bri)/MaxBri*(r.Max-r.Min)
 	if r.Min == math.Trunc(r.Min) && r.Max == math.Trunc(r.Max) {

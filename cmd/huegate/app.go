@@ -33,7 +33,10 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 	if err != nil {
 		return nil, err
 	}
-	gw, err := gateway.New(gateway.Options{Broker: broker, Bridges: bridges, Budgets: budgets, Log: log})
+	gw, err := gateway.New(gateway.Options{
+		Broker: broker, Bridges: bridges, Budgets: budgets, Log: log,
+		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: pollInterval(cfg)},
+	})
 	if err != nil {
 		broker.Close(time.Second)
 		return nil, err
@@ -95,7 +98,7 @@ func newBridges(cfg *config.Config) (map[string]gateway.Bridge, map[string]gatew
 		if b.Username == "" {
 			return nil, nil, bridgeError(name, errors.New("no API key: run `huegate pair --host <bridge>` or set HUEGATE_BRIDGE_USERNAME"))
 		}
-		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: b.Workers + 1})
+		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: b.Workers + 3})
 		if err != nil {
 			return nil, nil, bridgeError(name, err)
 		}
@@ -103,6 +106,18 @@ func newBridges(cfg *config.Config) (map[string]gateway.Bridge, map[string]gatew
 		budgets[name] = gateway.BridgeOptions{LightRate: b.LightRate, GroupRate: b.GroupRate, Workers: b.Workers}
 	}
 	return bridges, budgets, nil
+}
+
+// pollInterval is the shortest any bridge asks for; the state mirror polls
+// every bridge at that pace.
+func pollInterval(cfg *config.Config) time.Duration {
+	var d time.Duration
+	for _, b := range cfg.Bridges {
+		if d == 0 || b.PollInterval < d {
+			d = b.PollInterval
+		}
+	}
+	return d
 }
 
 func bridgeError(name string, err error) error {

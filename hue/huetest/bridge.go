@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,27 +25,30 @@ type Bridge struct {
 	key string
 	now func() time.Time // replaced by tests that move time without sleeping
 
-	mu sync.Mutex
+	mu sync.Mutex // guards everything below
 
 	// State, as loaded from the dump and changed by commands.
-	lights     map[string]map[string]any
-	groups     map[string]map[string]any
-	scenes     map[string]map[string]any
-	config     map[string]any
-	others     map[string]map[string]any // schedules, rules, sensors, resourcelinks
-	nulls      map[string]bool           // collections the dump gave as null
-	group0     map[string]any            // action of the synthesised group 0
-	stateCh    chan struct{}             // closed and replaced on every state change
-	hooks      []hook
-	nextHookID int
-	linkUntil  time.Time // link button counts as pressed until then
-	recentCmds []time.Time
-	latency    time.Duration
-	rate       int
-	fault      Fault
-	faultCh    chan struct{} // closed and replaced when the fault changes
-	log        []*entry
-	logCh      chan struct{} // closed and replaced when a request is logged or answered
+	lights      map[string]map[string]any
+	groups      map[string]map[string]any
+	scenes      map[string]map[string]any
+	config      map[string]any
+	others      map[string]map[string]any // schedules, rules, sensors, resourcelinks
+	nulls       map[string]bool           // collections the dump gave as null
+	group0      map[string]any            // action of the synthesised group 0
+	stateCh     chan struct{}             // closed and replaced on every state change
+	hooks       []hook
+	nextHookID  int
+	linkUntil   time.Time   // link button counts as pressed until then
+	recentCmds  []time.Time // when the commands in the ceiling's window were accepted
+	latency     time.Duration
+	stream      bool          // offer the CLIP v2 event stream
+	streamStop  chan struct{} // closed to end open streams
+	streamsOpen atomic.Int32
+	rate        int
+	fault       Fault
+	faultCh     chan struct{} // closed and replaced when the fault changes
+	log         []*entry
+	logCh       chan struct{} // closed and replaced when a request is logged or answered
 }
 
 // Option configures a Bridge in New or Load.
@@ -63,8 +67,8 @@ func WithRate(n int) Option { return func(b *Bridge) { b.rate = n } }
 func WithFault(f Fault) Option { return func(b *Bridge) { b.fault = f } }
 
 // New builds a bridge from a full-state dump, the body of GET /api/<key>.
-// Collections may be missing or null (bridges have been seen answering
-// null); they load as empty and are served as they came.
+// Collections may be missing or null (a shape clients must survive); they
+// load as empty, and null ones are served as null until something is added.
 func New(dump []byte, opts ...Option) (*Bridge, error) {
 	b := &Bridge{
 		key:     DefaultKey,
@@ -109,8 +113,15 @@ func (b *Bridge) SetLatency(d time.Duration) {
 
 // ServeHTTP answers one request like a v1 bridge: log it, wait out the
 // latency, play the fault if one is set, enforce the command ceiling, then
-// route it.
+// route it. A request that must go unanswered (its client left during a
+// latency or a hang, or FaultReset without a hijackable connection) ends
+// with panic(http.ErrAbortHandler), which net/http servers treat as "drop
+// the connection".
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == EventStreamPath {
+		b.serveEvents(w, r)
+		return
+	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	t := parseTarget(r.URL.Path)
 	e := b.record(r, body, isCommand(r.Method, t))
@@ -118,7 +129,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { b.finish(e, sw.status) }()
 
 	if !b.delay(r) {
-		return
+		noAnswer()
 	}
 	if t.api && t.key == b.key && b.serveFault(sw, r, t, body) {
 		return
@@ -129,6 +140,11 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	b.route(sw, r, t, body)
 }
+
+// noAnswer ends a request whose client gave up (or whose server is
+// stopping) without a response; returning normally would make net/http
+// send an empty 200 if the connection were still open.
+func noAnswer() { panic(http.ErrAbortHandler) }
 
 func (b *Bridge) delay(r *http.Request) bool {
 	b.mu.Lock()

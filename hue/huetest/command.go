@@ -17,7 +17,6 @@ const (
 	kindInt
 	kindXY
 	kindEnum
-	kindString
 )
 
 // param describes one field a light state or group action accepts.
@@ -188,12 +187,9 @@ func (p param) parse(raw json.RawMessage) (any, bool) {
 		return v, ok
 	case kindXY:
 		return p.parseXY(raw)
-	case kindEnum:
+	default: // kindEnum
 		var v string
 		return v, json.Unmarshal(raw, &v) == nil && slices.Contains(p.values, v)
-	default:
-		var v string
-		return v, json.Unmarshal(raw, &v) == nil
 	}
 }
 

@@ -248,6 +248,8 @@ func (b *Bridge) configView() any {
 }
 
 func (b *Bridge) publicConfig() map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	v := map[string]any{}
 	for _, k := range publicConfigKeys {
 		if x, ok := b.config[k]; ok {

@@ -60,7 +60,7 @@ func (b *Bridge) SetFault(f Fault) {
 func (b *Bridge) serveFault(w http.ResponseWriter, r *http.Request, t target, body []byte) bool {
 	f, ok := b.waitOutHang(r.Context())
 	if !ok {
-		return true // the client gave up, or the server is stopping
+		noAnswer() // the client gave up, or the server is stopping
 	}
 	if f == FaultNone {
 		return false
@@ -130,7 +130,7 @@ func partial(address string, body []byte) []any {
 func resetConn(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		panic(http.ErrAbortHandler) // not a hijackable server: abort as best we can
+		noAnswer() // not a hijackable connection: abort as best we can
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0)

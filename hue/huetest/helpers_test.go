@@ -51,6 +51,11 @@ func serve(t *testing.T, c *clock, opts ...Option) *Server {
 	if c != nil {
 		b.now = c.Now
 	}
+	return serveBridge(t, b)
+}
+
+func serveBridge(t *testing.T, b *Bridge) *Server {
+	t.Helper()
 	s, err := Start(b, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +178,3 @@ func waitArrived(t *testing.T, b *Bridge, n int) {
 		}
 	}
 }
-

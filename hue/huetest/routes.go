@@ -14,8 +14,6 @@ func (b *Bridge) route(w http.ResponseWriter, r *http.Request, t target, body []
 	case t.key == "":
 		answer(w, []any{methodNotAvailable(r.Method, "/")})
 	case t.key != b.key && r.Method == http.MethodGet && t.isPublicConfig():
-		b.mu.Lock()
-		defer b.mu.Unlock()
 		answer(w, b.publicConfig())
 	case t.key != b.key:
 		answer(w, []any{hueError(errUnauthorized, t.address(), "unauthorized user")})

@@ -159,12 +159,7 @@ func TestNullCollectionsLoadAndStayNull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Start(b, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	c := newClient(t, s)
+	c := newClient(t, serveBridge(t, b))
 	assertJSON(t, c.get(api()).body, dump)
 	assertJSON(t, c.get(api("lights")).body, `null`)
 	assertJSON(t, c.get(api("groups", "0")).body,

@@ -107,8 +107,8 @@ func (s *Server) stop() {
 	s.running = false
 	srv, cancel, served := s.srv, s.cancel, s.served
 	s.mu.Unlock()
-	cancel()
 	_ = srv.Close()
+	cancel() // wakes handlers still waiting out a latency or a hang
 	<-served
 	s.inflight.Wait()
 }

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/mqtt/mqtttest"
+	"go.uber.org/goleak"
+)
+
+var binary string // built once for the tests that run huegate as a process
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "huegate-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "huegate")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build huegate: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// process is huegate running as a separate process, its output captured.
+type process struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startHuegate(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(binary, args...), out: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("huegate output:\n%s", p.out)
+		}
+	})
+	return p
+}
+
+func (p *process) wait(t *testing.T, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		p.done <- err // for the cleanup
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(timeout):
+		t.Fatalf("huegate did not exit within %v", timeout)
+		return -1
+	}
+}
+
+func writeConfig(t *testing.T, bridgeURL, brokerURL string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	cfg := fmt.Sprintf(`bridge:
+  host: %s
+  poll_interval: 500ms
+mqtt:
+  broker: %s
+mappings:
+  - topic: lights
+    lights: ["Desk lamp", 5]
+    range: [0, 254]
+`, bridgeURL, brokerURL)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRunCarriesAValueToTheLightsAndStopsCleanly(t *testing.T) {
+	broker := mqtttest.StartMosquitto(t)
+	bridge := huetest.NewServer(t, "../../testdata/bridge.json")
+	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
+	cfg := writeConfig(t, bridge.URL, broker.URL)
+	// The key comes from the environment only, as the README allows.
+	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()}, "run", "--config", cfg, "--log-level", "debug")
+
+	status.WaitFor(t, 15*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "online" })
+	mqtttest.Publish(t, broker.URL, "lights", []byte("127"), false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, id := range []string{"3", "5"} {
+		if err := bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == 127 }); err != nil {
+			t.Fatalf("light %s: %v", id, err)
+		}
+	}
+	state := mqtttest.Subscribe(t, broker.URL, "huegate/lights/desk-lamp/state")
+	state.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":127`)) })
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM, want 0", code)
+	}
+	last := status.Messages()
+	if got := string(last[len(last)-1].Payload); got != "offline" {
+		t.Fatalf("last status %q, want offline", got)
+	}
+	if strings.Contains(p.out.String(), bridge.Bridge.Key()) {
+		t.Fatal("the bridge key appears in huegate's output")
+	}
+}
+
+func TestRunRefusesABadConfigWithExitCode2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("bridge: {light_rate: 0}\nmappings:\n  - {topic: 'a/#', lights: [1], range: [9, 1]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := execute([]string{"run", "--config", path}, &out, &errOut)
+	if code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+	for _, want := range []string{"bridge.light_rate: must be above 0", "mappings[0].topic", "mappings[0].range: min 9 must be below max 1"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, errOut.String())
+		}
+	}
+}
+
+func TestRunWithoutAKeySaysHowToGetOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("bridge: {host: 127.0.0.1:1}\nmappings:\n  - {topic: a, lights: [1]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := execute([]string{"run", "--config", path}, &out, &errOut); code == 0 {
+		t.Fatal("started without a key")
+	}
+	if !strings.Contains(errOut.String(), "huegate pair") {
+		t.Fatalf("output: %s", errOut.String())
+	}
+}

@@ -1,0 +1,250 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/mapping"
+)
+
+// StateOptions turns on publishing the bridges' state back to MQTT.
+type StateOptions struct {
+	Prefix       string        // huegate's topic prefix, e.g. "huegate"
+	PollInterval time.Duration // how often lights and groups are read; default 2 s
+	SafetyPoll   time.Duration // the poll interval while the event stream is up; default 60 s
+}
+
+func (o StateOptions) defaults() StateOptions {
+	if o.PollInterval <= 0 {
+		o.PollInterval = 2 * time.Second
+	}
+	if o.SafetyPoll <= 0 {
+		o.SafetyPoll = 60 * time.Second
+	}
+	return o
+}
+
+// bridgeState mirrors one bridge's lights and groups and publishes each
+// change, retained, on <base>/lights/<slug>/state and <base>/groups/<slug>/state.
+type bridgeState struct {
+	g    *Gateway
+	pool *pool
+	base string // prefix, plus the bridge's name when there are several
+	opts StateOptions
+	poke chan struct{} // poll now (the event stream saw a change)
+
+	mu     sync.Mutex // also orders publishes, so a retained state is never older than the cache
+	polled bool       // the first poll is done: later differences are outside changes
+	lights map[string]*entry
+	groups map[string]*entry
+	online int8 // -1 unknown, 0 offline, 1 online
+	stream bool // the event stream is connected
+}
+
+// entry is one light or group: what the bridge says (or what huegate just
+// told it), under which topic, and what was last published there.
+type entry struct {
+	light     hue.Light
+	group     hue.Group
+	slug      string
+	published []byte
+	commanded time.Time // last successful command from huegate
+}
+
+func newBridgeState(g *Gateway, p *pool, base string, o StateOptions) *bridgeState {
+	return &bridgeState{
+		g: g, pool: p, base: base, opts: o.defaults(),
+		poke:   make(chan struct{}, 1),
+		lights: map[string]*entry{},
+		groups: map[string]*entry{},
+		online: -1,
+	}
+}
+
+func (s *bridgeState) lightTopic(slug string) string { return s.base + "/lights/" + slug + "/state" }
+func (s *bridgeState) groupTopic(slug string) string { return s.base + "/groups/" + slug + "/state" }
+func (s *bridgeState) statusTopic() string           { return s.base + "/bridge/status" }
+
+// publish sends payload if it differs from what the entry last published.
+// Callers hold s.mu.
+func (s *bridgeState) publish(e *entry, topic string, payload []byte) {
+	if bytes.Equal(e.published, payload) {
+		return
+	}
+	e.published = payload
+	if err := s.g.broker.Publish(topic, payload, true); err != nil {
+		s.g.log.Debug().Err(err).Str("topic", topic).Msg("state not published; it goes out on reconnect")
+	}
+}
+
+// setOnline publishes the bridge's availability when it changes.
+func (s *bridgeState) setOnline(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := int8(0)
+	if ok {
+		v = 1
+	}
+	if s.online == v {
+		return
+	}
+	s.online = v
+	s.publishStatus()
+}
+
+func (s *bridgeState) publishStatus() {
+	if s.online < 0 {
+		return
+	}
+	payload := "offline"
+	if s.online == 1 {
+		payload = "online"
+	}
+	_ = s.g.broker.Publish(s.statusTopic(), []byte(payload), true)
+}
+
+// republish sends everything again: after a (re)connect the broker may have
+// lost retained messages, and the core promise is a full set on connect.
+func (s *bridgeState) republish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publishStatus()
+	for _, e := range s.lights {
+		if e.published != nil {
+			_ = s.g.broker.Publish(s.lightTopic(e.slug), e.published, true)
+		}
+	}
+	for _, e := range s.groups {
+		if e.published != nil {
+			_ = s.g.broker.Publish(s.groupTopic(e.slug), e.published, true)
+		}
+	}
+}
+
+// lightJSON is the state payload of a light. id, name, on, bri and reachable
+// are always present.
+type lightJSON struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	On        bool      `json:"on"`
+	Bri       uint8     `json:"bri"`
+	Reachable bool      `json:"reachable"`
+	ColorMode string    `json:"colormode,omitempty"`
+	CT        uint16    `json:"ct,omitempty"`
+	Hue       *uint16   `json:"hue,omitempty"`
+	Sat       *uint8    `json:"sat,omitempty"`
+	XY        []float32 `json:"xy,omitempty"`
+	Type      string    `json:"type"`
+}
+
+func lightPayload(l hue.Light) []byte {
+	st := l.State
+	j := lightJSON{ID: l.ID, Name: l.Name, On: st.On, Bri: st.Bri, Reachable: st.Reachable,
+		ColorMode: st.ColorMode, CT: st.CT, XY: st.XY, Type: l.Type}
+	if len(st.XY) == 2 { // colour lights also report hue and sat
+		j.Hue, j.Sat = &st.Hue, &st.Sat
+	}
+	b, _ := json.Marshal(j) // plain types always marshal
+	return b
+}
+
+type groupJSON struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Type   string   `json:"type"`
+	Lights []string `json:"lights"`
+	AnyOn  bool     `json:"any_on"`
+	AllOn  bool     `json:"all_on"`
+	On     bool     `json:"on"`
+	Bri    uint8    `json:"bri"`
+}
+
+func groupPayload(g hue.Group) []byte {
+	lights := g.Lights
+	if lights == nil {
+		lights = []string{}
+	}
+	b, _ := json.Marshal(groupJSON{ID: g.ID, Name: g.Name, Type: g.Type, Lights: lights,
+		AnyOn: g.AnyOn, AllOn: g.AllOn, On: g.Action.On, Bri: g.Action.Bri})
+	return b
+}
+
+// applyCommand is the optimistic update: a command the bridge accepted is
+// published at once; the next poll confirms or corrects it.
+func (s *bridgeState) applyCommand(k kind, id string, st hue.State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if k == kindLight {
+		s.applyToLight(id, st, now)
+		return
+	}
+	e := s.groups[id]
+	if e == nil {
+		return
+	}
+	mergeState(&e.group.Action, st)
+	e.commanded = now
+	for _, lid := range e.group.Lights {
+		s.applyToLight(lid, st, now)
+	}
+	if id == "0" {
+		for lid := range s.lights {
+			s.applyToLight(lid, st, now)
+		}
+	}
+	e.group.AnyOn, e.group.AllOn = s.anyAll(e.group.Lights)
+	s.publish(e, s.groupTopic(e.slug), groupPayload(e.group))
+}
+
+func (s *bridgeState) applyToLight(id string, st hue.State, now time.Time) {
+	e := s.lights[id]
+	if e == nil {
+		return
+	}
+	mergeState(&e.light.State, st)
+	e.commanded = now
+	s.publish(e, s.lightTopic(e.slug), lightPayload(e.light))
+}
+
+func (s *bridgeState) anyAll(ids []string) (anyOn, allOn bool) {
+	allOn = len(ids) > 0
+	for _, id := range ids {
+		if e := s.lights[id]; e != nil && e.light.State.On {
+			anyOn = true
+		} else {
+			allOn = false
+		}
+	}
+	return anyOn, allOn
+}
+
+// mergeState lays a command over a known state, as the bridge would.
+func mergeState(ls *hue.LightState, st hue.State) {
+	if st.Has(hue.FieldOn) {
+		ls.On = st.On
+	}
+	if st.Has(hue.FieldBri) {
+		ls.Bri = st.Bri
+	}
+	if st.Has(hue.FieldCT) {
+		ls.CT, ls.ColorMode = st.CT, "ct"
+	}
+	if st.Has(hue.FieldXY) {
+		ls.XY, ls.ColorMode = []float32{float32(st.XY[0]), float32(st.XY[1])}, "xy"
+	}
+	if st.Has(hue.FieldHue) {
+		ls.Hue, ls.ColorMode = st.Hue, "hs"
+	}
+	if st.Has(hue.FieldSat) {
+		ls.Sat, ls.ColorMode = st.Sat, "hs"
+	}
+}
+
+// level is a light's state as a mapping level, for sync.
+func level(ls hue.LightState) mapping.Level {
+	return mapping.Level{On: ls.On, Bri: ls.Bri}
+}

@@ -1,0 +1,44 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/huegate/huegate/hue"
+)
+
+// addStates gives every bridge its state mirror. With one bridge the topics
+// are <prefix>/lights/...; with several, <prefix>/<bridge>/lights/....
+func (g *Gateway) addStates(o StateOptions) {
+	for _, name := range g.names {
+		base := o.Prefix
+		if len(g.names) > 1 {
+			base += "/" + name
+		}
+		p := g.pools[name]
+		p.state = newBridgeState(g, p, base, o)
+		g.states = append(g.states, p.state)
+	}
+	g.broker.OnConnect(func() {
+		for _, s := range g.states {
+			s.republish()
+		}
+	})
+}
+
+func (g *Gateway) startStates(ctx context.Context) {
+	for _, s := range g.states {
+		g.workers.Go(func() { s.runPoll(ctx) })
+		if es, ok := s.pool.bridge.(EventStreamer); ok {
+			g.workers.Go(func() { s.runStream(ctx, es) })
+		}
+	}
+}
+
+// commandDone updates availability from a command's outcome and publishes
+// the optimistic state of a command the bridge accepted.
+func (s *bridgeState) commandDone(k kind, id string, st hue.State, err error) {
+	s.setOnline(err == nil || !hue.Retryable(err))
+	if err == nil {
+		s.applyCommand(k, id, st)
+	}
+}

@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/huegate/huegate/mapping"
+)
+
+// echoWindow is how long huegate waits for the broker to deliver its own sync
+// publish back to it.
+const echoWindow = 5 * time.Second
+
+// echo is a value huegate published to a shared topic itself; when the broker
+// delivers it back, huegate must not act on it.
+type echo struct {
+	payload string
+	until   time.Time
+}
+
+type echoSlot struct{ atomic.Pointer[echo] }
+
+// isEcho reports, once, whether payload is huegate's own sync publish.
+func (e *echoSlot) isEcho(payload []byte, now time.Time) bool {
+	x := e.Load()
+	if x == nil || x.payload != string(payload) {
+		return false
+	}
+	e.CompareAndSwap(x, nil)
+	return now.Before(x.until)
+}
+
+// syncsFrom reports whether the route syncs from light id on pool p: only
+// the mapping's first light is the source.
+func (r *route) syncsFrom(p *pool, id string) bool {
+	return r.m.Sync && r.pool == p && len(r.slots) > 0 && r.slots[0].kind == kindLight && r.slots[0].id == id
+}
+
+// synced handles a change made outside huegate to light id: every sync
+// mapping whose first light it is publishes the light's value, converted
+// into the mapping's range, retained to its topic, and the mapping's other
+// lights follow. The light that changed gets no command, and the broker's
+// echo of the publish is ignored, so nothing loops.
+func (g *Gateway) synced(p *pool, id string, l mapping.Level) {
+	for topic, r := range *g.routes.Load() {
+		if r.syncsFrom(p, id) {
+			g.syncRoute(topic, r, l, true)
+		}
+	}
+}
+
+// syncAtStart publishes the bridge's current state to every sync mapping's
+// topic once the first poll is in: the bridge's state wins over whatever the
+// topic held while huegate was down. No command is sent.
+func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) {
+	for topic, r := range *g.routes.Load() {
+		if !r.m.Sync || r.pool != p || len(r.slots) == 0 || r.slots[0].kind != kindLight {
+			continue
+		}
+		if l, ok := levelOf(r.slots[0].id); ok {
+			g.syncRoute(topic, r, l, false)
+		}
+	}
+}
+
+func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) {
+	v := r.m.Range.Value(l)
+	payload := strconv.FormatFloat(v, 'f', -1, 64)
+	r.echo.Store(&echo{payload: payload, until: time.Now().Add(echoWindow)})
+	if err := g.broker.Publish(topic, []byte(payload), true); err != nil {
+		g.log.Warn().Err(err).Str("topic", topic).Msg("sync: could not publish the light's value")
+	}
+	g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
+	if !follow {
+		return
+	}
+	st := r.command(r.m.Range.Level(v))
+	now := time.Now()
+	for _, s := range r.slots[1:] {
+		r.pool.set(s, st, 0, now)
+	}
+}

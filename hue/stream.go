@@ -1,0 +1,93 @@
+package hue
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// streamIdle is how long a silent event stream is trusted; bridges send
+// keep-alives well within it.
+const streamIdle = 90 * time.Second
+
+// Stream follows the bridge's CLIP v2 event stream. It calls open once the
+// stream is up and changed for every batch that touches a v1 light or
+// group, and returns when the stream ends (an error, ctx, or 90 s of
+// silence). Bridges that have no stream (v1 only, or plain http on current
+// firmware) answer with an error status, and the caller keeps polling.
+func (c *Client) Stream(ctx context.Context, open, changed func()) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	const path = "/eventstream/clip/v2"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return c.wrap(http.MethodGet, path, err)
+	}
+	req.Header.Set("hue-application-key", c.key)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.wrap(http.MethodGet, path, unwrapURL(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return c.wrap(http.MethodGet, path, &StatusError{Code: resp.StatusCode})
+	}
+	open()
+	idle := time.AfterFunc(streamIdle, cancel)
+	defer idle.Stop()
+	err = readEvents(resp.Body, func() { idle.Reset(streamIdle) }, changed)
+	if ctx.Err() != nil && err != nil {
+		err = fmt.Errorf("event stream: %w", ctx.Err())
+	}
+	return c.wrap(http.MethodGet, path, err)
+}
+
+// readEvents reads server-sent events: "data:" lines hold a JSON array of
+// events. Anything else (comments, ids, garbage) only proves the stream is
+// alive.
+func readEvents(r io.Reader, alive, changed func()) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		alive()
+		line := sc.Bytes()
+		if data, ok := bytes.CutPrefix(line, []byte("data:")); ok && touchesV1(data) {
+			changed()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return io.EOF
+}
+
+type streamEvent struct {
+	Type string `json:"type"`
+	Data []struct {
+		IDv1 string `json:"id_v1"`
+	} `json:"data"`
+}
+
+// touchesV1 reports whether a batch updates a light or group that the v1
+// API knows; malformed batches are ignored.
+func touchesV1(data []byte) bool {
+	var events []streamEvent
+	if json.Unmarshal(bytes.TrimSpace(data), &events) != nil {
+		return false
+	}
+	for _, ev := range events {
+		for _, d := range ev.Data {
+			if strings.HasPrefix(d.IDv1, "/lights/") || strings.HasPrefix(d.IDv1, "/groups/") {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,254 @@
+package mqtt
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// The client reconnects itself instead of using paho's AutoReconnect. On an
+// automatic reconnect paho v1.5.1 re-sends every stored, unacknowledged QoS 1/2
+// publish (client.resume) while the OnConnect handler runs on another goroutine:
+// the fresh "online" and state publishes get sent twice, with a data race on
+// the packet's Dup flag (paho issue #703), and old values may reach the broker
+// after the republished current ones. With AutoReconnect off and a clean
+// session, paho fails every pending token and frees its message ids when the
+// connection breaks, and Connect never resumes. Owning the loop also lets Close
+// interrupt the pause between attempts, which paho spends in time.Sleep.
+
+// attemptWarnEvery limits failed connection attempts logged at warn level; the
+// ones in between are logged at debug level.
+const attemptWarnEvery = 10 * time.Second
+
+// run owns the connection until Close: connect, set up, wait for the
+// connection to break, start over.
+func (c *Client) run() {
+	defer close(c.stopped)
+	var pause time.Duration
+	for c.sleep(pause) {
+		if err := c.connectOnce(); err != nil {
+			c.attemptFailed(err)
+			pause = c.nextPause(pause)
+			continue
+		}
+		if err := c.setUp(); err != nil {
+			c.setUpFailed(err)
+			pause = c.nextPause(pause)
+			continue
+		}
+		if !c.waitLost() {
+			return
+		}
+		pause = 0 // the first attempt after a loss goes out at once
+	}
+}
+
+// waitLost waits until the connection breaks (true) or Close (false). A signal
+// left over from an earlier connection is ignored while this one is open.
+func (c *Client) waitLost() bool {
+	for {
+		select {
+		case <-c.lost:
+			if !c.paho.IsConnectionOpen() {
+				return true
+			}
+		case <-c.done:
+			return false
+		}
+	}
+}
+
+// sleep pauses for d and reports whether the client is still open.
+func (c *Client) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return !c.closed.Load()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return !c.closed.Load()
+	case <-c.done:
+		return false
+	}
+}
+
+// nextPause starts at ConnectRetryInterval and doubles up to MaxReconnectInterval.
+func (c *Client) nextPause(prev time.Duration) time.Duration {
+	next := c.opts.ConnectRetryInterval
+	if prev > 0 {
+		next = 2 * prev
+	}
+	return min(next, c.opts.MaxReconnectInterval)
+}
+
+// connectOnce makes one connection attempt, bounded by connectTimeout.
+func (c *Client) connectOnce() error {
+	tok := c.paho.Connect()
+	select {
+	case <-tok.Done():
+		return tok.Error()
+	case <-c.done:
+		// Close's Disconnect waits for the attempt to end.
+		return ErrClosed
+	}
+}
+
+func (c *Client) attemptFailed(err error) {
+	if errors.Is(err, ErrClosed) {
+		return
+	}
+	reason := c.redact(err)
+	warn, suppressed := c.attempts.failed(reason, time.Now())
+	ev := c.log.Debug()
+	if warn {
+		ev = c.log.Warn().Int("failed_since_last_warning", suppressed)
+	}
+	ev.Str("broker", c.broker).Str("error", reason).Msg("mqtt connection attempt failed; retrying")
+}
+
+// setUp prepares a new connection: subscriptions first, so nothing published
+// in reaction to "online" is missed, then "online", then the callbacks.
+func (c *Client) setUp() error {
+	if err := c.resubscribe(); err != nil {
+		return err
+	}
+	c.announceOnline()
+	c.logConnected()
+	c.runCallbacks()
+	c.readyOnce.Do(func() { close(c.ready) })
+	return nil
+}
+
+// setUpFailed drops a connection that could not be set up, so that it is not
+// left open without its subscriptions. Usually it has broken already.
+func (c *Client) setUpFailed(err error) {
+	if errors.Is(err, ErrClosed) {
+		return
+	}
+	c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt connection setup failed; reconnecting")
+	if c.paho.IsConnectionOpen() {
+		c.paho.Disconnect(250)
+	}
+}
+
+// resubscribe subscribes to every remembered filter in one SUBSCRIBE packet.
+// The routes themselves live in the client and survive reconnects.
+func (c *Client) resubscribe() error {
+	routes := *c.routes.Load()
+	if len(routes) == 0 {
+		return nil
+	}
+	filters := make(map[string]byte, len(routes))
+	for _, r := range routes {
+		filters[r.filter] = c.opts.QoS
+	}
+	refused, err := c.awaitSubscribe(c.paho.SubscribeMultiple(filters, nil))
+	if err != nil {
+		return fmt.Errorf("resubscribe: %w", err)
+	}
+	if len(refused) > 0 {
+		// The other filters are in place; retrying will not change the broker's mind.
+		c.log.Warn().Str("broker", c.broker).Strs("filters", refused).Msg("mqtt broker refused subscriptions; forgetting them")
+		for _, f := range refused {
+			c.deleteRoute(f)
+		}
+	}
+	return nil
+}
+
+func (c *Client) announceOnline() {
+	if c.opts.StatusTopic == "" {
+		return
+	}
+	if err := c.publish(c.opts.StatusTopic, []byte(payloadOnline), true); err != nil {
+		c.log.Warn().Str("topic", c.opts.StatusTopic).Str("error", err.Error()).Msg("mqtt publish online")
+	}
+}
+
+func (c *Client) logConnected() {
+	c.mu.Lock()
+	reconnect, lostAt := c.everUp, c.lostAt
+	c.everUp = true
+	c.mu.Unlock()
+	c.attempts.reset()
+	if !reconnect {
+		c.log.Info().Str("broker", c.broker).Msg("mqtt connected")
+		return
+	}
+	c.log.Info().Str("broker", c.broker).Dur("down", time.Since(lostAt)).Msg("mqtt reconnected")
+}
+
+func (c *Client) runCallbacks() {
+	c.callbacksMu.Lock()
+	callbacks := append([]func(){}, c.callbacks...)
+	c.callbacksMu.Unlock()
+	for _, f := range callbacks {
+		if c.closed.Load() {
+			return
+		}
+		c.runCallback(f)
+	}
+}
+
+func (c *Client) runCallback(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error().Str("panic", fmt.Sprint(p)).Msg("mqtt OnConnect callback panicked")
+		}
+	}()
+	f()
+}
+
+// onConnectionLost is called by paho on a goroutine of its own once an
+// established connection has broken and paho has cleaned up after it.
+func (c *Client) onConnectionLost(_ paho.Client, err error) {
+	c.mu.Lock()
+	c.lostAt = time.Now()
+	c.mu.Unlock()
+	c.attempts.reset()
+	c.log.Warn().Str("broker", c.broker).Str("error", c.redact(err)).Msg("mqtt connection lost; reconnecting")
+	select {
+	case c.lost <- struct{}{}:
+	default:
+	}
+}
+
+// attemptLog rate-limits warnings about failed connection attempts and keeps
+// the last failure for Connect's error.
+type attemptLog struct {
+	mu         sync.Mutex
+	lastWarn   time.Time
+	suppressed int
+	lastErr    string
+}
+
+// failed records a failure and reports whether to warn, with the number of
+// failures logged at debug level since the previous warning.
+func (a *attemptLog) failed(reason string, now time.Time) (warn bool, suppressed int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lastErr = reason
+	if !a.lastWarn.IsZero() && now.Sub(a.lastWarn) < attemptWarnEvery {
+		a.suppressed++
+		return false, 0
+	}
+	a.lastWarn, suppressed, a.suppressed = now, a.suppressed, 0
+	return true, suppressed
+}
+
+// reset makes the next failure warn again.
+func (a *attemptLog) reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.lastWarn, a.suppressed = time.Time{}, 0
+}
+
+func (a *attemptLog) last() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lastErr
+}

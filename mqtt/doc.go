@@ -1,0 +1,21 @@
+// Package mqtt connects huegate to an MQTT broker.
+//
+// It wraps github.com/eclipse/paho.mqtt.golang so that the rest of huegate never
+// imports paho, and it fixes the choices that matter for a gateway:
+//
+//   - Subscriptions are remembered and made again on every (re)connect, because a
+//     clean session loses them when the broker restarts.
+//   - Availability: the last will publishes "offline" (retained) to
+//     Options.StatusTopic when the broker loses the client; "online" (retained)
+//     is published on every connect, and Close publishes "offline" itself because
+//     a clean disconnect discards the will.
+//   - Messages reach handlers one at a time, in the order the broker sent them.
+//     Handlers run on paho's delivery goroutine: they must return quickly and must
+//     not wait for anything this package does (Subscribe, Unsubscribe, Close).
+//     Publish is safe to call from a handler.
+//   - Nothing is queued while offline: Publish returns ErrNotConnected. Callers
+//     republish their state from an OnConnect callback instead, so a reconnect
+//     never replays stale values.
+//
+// The package never logs or returns a password, not even inside a broker URL.
+package mqtt
