@@ -48,6 +48,7 @@ type slot struct {
 type pool struct {
 	bridge  Bridge
 	lights  *rate.Limiter
+	window  *window // the light budget in every second, as the bridge counts
 	groups  *rate.Limiter
 	workers int
 	log     zerolog.Logger
@@ -73,6 +74,7 @@ func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 	return &pool{
 		bridge:  b,
 		lights:  rate.NewLimiter(rate.Limit(cfg.LightRate), 1),
+		window:  lightWindow(cfg.LightRate),
 		groups:  rate.NewLimiter(rate.Limit(cfg.GroupRate), 1),
 		workers: cfg.Workers,
 		log:     log,
@@ -242,22 +244,31 @@ func (p *pool) run(ctx context.Context) {
 		if s == nil {
 			return
 		}
-		if err := p.wait(ctx, s); err != nil {
+		place, err := p.wait(ctx, s)
+		if err != nil {
 			p.requeue(s)
 			return
 		}
 		p.send(ctx, s)
+		if place >= 0 {
+			p.window.release(place)
+		}
 	}
 }
 
-func (p *pool) wait(ctx context.Context, s *slot) error {
+// wait returns once s may be sent, with the light window's place it took
+// (-1 for a group).
+func (p *pool) wait(ctx context.Context, s *slot) (int, error) {
 	if err := p.pause.wait(ctx); err != nil {
-		return err
+		return -1, err
 	}
 	if s.kind == kindGroup {
-		return p.groups.Wait(ctx)
+		return -1, p.groups.Wait(ctx)
 	}
-	return p.lights.Wait(ctx)
+	if err := p.lights.Wait(ctx); err != nil {
+		return -1, err
+	}
+	return p.window.acquire(ctx)
 }
 
 func (p *pool) send(ctx context.Context, s *slot) {
