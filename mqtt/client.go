@@ -81,6 +81,7 @@ func (c *Client) pahoOptions(broker *url.URL) *paho.ClientOptions {
 		SetWriteTimeout(writeTimeout).
 		SetKeepAlive(keepAlive).
 		SetDefaultPublishHandler(c.dispatch).
+		SetCustomOpenConnectionFn(openConn).
 		SetConnectionLostHandler(c.onConnectionLost)
 	if c.opts.TLS != nil {
 		o.SetTLSConfig(c.opts.TLS)
