@@ -46,6 +46,7 @@ state back to MQTT.`,
 	// One line per command, each in its own file.
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newBenchCmd(g))
 	return root
 }
 
