@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -293,6 +294,9 @@ func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retr
 	if err == nil {
 		p.pause.reset()
 		return false
+	}
+	if errors.Is(err, context.Canceled) {
+		return false // shutting down: huegate abandoned the command, the bridge did not refuse it
 	}
 	if hue.Retryable(err) {
 		d := p.pause.fail()
