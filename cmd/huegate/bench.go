@@ -40,15 +40,17 @@ gateway that sends one bridge call per message, as earlier gateways do.
 Scenarios: slider (1 light, 100 msgs/s), room (one topic, 5 lights, 100
 msgs/s), flood (50 lights on 10 topics, as fast as the broker delivers), many
 (150 lights, 1,000 msgs/s), each ending with a final value per topic; and
-ingest (150 lights, 100,000 messages per second of --duration as fast as
-possible, huegate only) for throughput and memory.
+ingest (150 lights, 100,000 messages per second of --duration, as fast as
+possible) for throughput and memory, through huegate and through a
+subscriber that only counts (mode "broker": what the broker itself allows).
 
 The broker, the emulator and the load generator run in a child process, so
 CPU time, peak RSS (Linux only) and allocations are the system under test's
 own. Bars are checked for huegate's rows; the exit code is 1 if one is
-missed. The whole bench takes about 3 minutes at the default duration.`,
+missed. The whole bench takes about 4 minutes at the default duration.`,
 		Example: `  huegate bench
   huegate bench --duration 3s --scenario slider,room
+  huegate bench --broker mosquitto --scenario ingest
   huegate bench --broker tcp://127.0.0.1:1883 --json > bench.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
