@@ -85,7 +85,6 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 	if err != nil {
 		return Row{}, err
 	}
-	m.peakRSS, m.peakOK = peakRSS()
 	m.peakOK = m.peakOK && peakOK
 	return summarize(sc, mode, rep, m), nil
 }
@@ -113,6 +112,7 @@ func drive(ctx context.Context, w *worldConn, sc Scenario, sys system, d time.Du
 		}
 	}
 	m.after = sampleUsage()
+	m.peakRSS, m.peakOK = peakRSS()
 	if err := w.send(command{Op: opReport}); err != nil {
 		return nil, err
 	}
