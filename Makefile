@@ -41,6 +41,7 @@ FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mapping
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME) ./mapping
+	$(GO) test -run '^$$' -fuzz '^FuzzScanJSON$$' -fuzztime $(FUZZTIME) ./mapping
 
 # The built-in broker, an emulated bridge and the gateway in one process.
 # Flags go in DEMOFLAGS, e.g. make demo DEMOFLAGS='--mqtt-listen 127.0.0.1:1884'.
@@ -48,8 +49,15 @@ DEMOFLAGS ?=
 demo: build
 	@./huegate demo $(DEMOFLAGS)
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue
+# Micro-benchmarks, then `huegate bench` (about 4 minutes), then its ingest
+# measurement through Mosquitto when it is installed (the ingest bar is set
+# for Mosquitto). BENCHFLAGS go to both runs, e.g. BENCHFLAGS=--json.
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue ./mqtt
+	./huegate bench $(BENCHFLAGS)
+	@if command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; then \
+		./huegate bench --broker mosquitto --scenario ingest $(BENCHFLAGS); \
+	else echo "mosquitto not found: ingest through Mosquitto skipped"; fi
 
 clean:
 	rm -rf huegate dist

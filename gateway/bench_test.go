@@ -92,3 +92,13 @@ func BenchmarkSlotSet(b *testing.B) {
 		p.set(s, st, 0, now)
 	}
 }
+
+// BenchmarkHandleJSON is BenchmarkHandle with a zigbee2mqtt-style payload.
+func BenchmarkHandleJSON(b *testing.B) {
+	g := benchGateway(b, 1)
+	msg := mqtt.Message{Topic: "lights", Payload: []byte(`{"state":"ON","brightness":512}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		g.handle(msg)
+	}
+}

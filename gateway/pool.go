@@ -2,11 +2,13 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/huegate/huegate/hue"
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 )
 
 // kind says whether a slot drives a light or a group; they have separate
@@ -47,8 +49,9 @@ type slot struct {
 // one token bucket per budget shared by all of them.
 type pool struct {
 	bridge  Bridge
-	lights  *budget
-	groups  *budget
+	lights  *rate.Limiter
+	window  *window // the light budget in every second, as the bridge counts
+	groups  *rate.Limiter
 	workers int
 	log     zerolog.Logger
 	events  Events
@@ -72,8 +75,9 @@ type slotKey struct {
 func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 	return &pool{
 		bridge:  b,
-		lights:  newBudget(cfg.LightRate),
-		groups:  newBudget(cfg.GroupRate),
+		lights:  rate.NewLimiter(rate.Limit(cfg.LightRate), 1),
+		window:  lightWindow(cfg.LightRate),
+		groups:  rate.NewLimiter(rate.Limit(cfg.GroupRate), 1),
 		workers: cfg.Workers,
 		log:     log,
 		events:  ev,
@@ -249,22 +253,31 @@ func (p *pool) run(ctx context.Context) {
 		if s == nil {
 			return
 		}
-		if err := p.wait(ctx, s); err != nil {
+		place, err := p.wait(ctx, s)
+		if err != nil {
 			p.requeue(s)
 			return
 		}
 		p.send(ctx, s)
+		if place >= 0 {
+			p.window.release(place)
+		}
 	}
 }
 
-func (p *pool) wait(ctx context.Context, s *slot) error {
+// wait returns once s may be sent, with the light window's place it took
+// (-1 for a group).
+func (p *pool) wait(ctx context.Context, s *slot) (int, error) {
 	if err := p.pause.wait(ctx); err != nil {
-		return err
+		return -1, err
 	}
 	if s.kind == kindGroup {
-		return p.groups.take(ctx)
+		return -1, takeToken(ctx, p.groups)
 	}
-	return p.lights.take(ctx)
+	if err := takeToken(ctx, p.lights); err != nil {
+		return -1, err
+	}
+	return p.window.acquire(ctx)
 }
 
 func (p *pool) send(ctx context.Context, s *slot) {
@@ -289,6 +302,9 @@ func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retr
 	if err == nil {
 		p.pause.reset()
 		return false
+	}
+	if errors.Is(err, context.Canceled) {
+		return false // shutting down: huegate abandoned the command, the bridge did not refuse it
 	}
 	if hue.Retryable(err) {
 		d := p.pause.fail()

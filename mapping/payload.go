@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 )
@@ -106,33 +105,28 @@ func parseNumber(p []byte) (float64, error) {
 	return v, nil
 }
 
-type jsonPayload struct {
-	State      *string          `json:"state"`
-	Brightness *json.RawMessage `json:"brightness"`
-}
-
 func parseJSON(p []byte, r Range) (Level, error) {
-	var j jsonPayload
-	if err := json.Unmarshal(p, &j); err != nil {
+	j, ok := readJSON(p)
+	if !ok {
 		return Level{}, ErrNotNumber
 	}
 	on := true
-	if j.State != nil {
+	if j.state != nil {
 		var ok bool
-		if on, ok = parseSwitch([]byte(*j.State)); !ok {
+		if on, ok = parseSwitch(j.state); !ok {
 			return Level{}, ErrNotNumber
 		}
 	}
 	if !on {
 		return Level{}, nil
 	}
-	if j.Brightness == nil {
-		if j.State == nil {
+	if j.brightness == nil {
+		if j.state == nil {
 			return Level{}, ErrNotNumber
 		}
 		return Level{On: true}, nil
 	}
-	v, err := parseNumber(*j.Brightness)
+	v, err := parseNumber(j.brightness)
 	if err != nil {
 		return Level{}, err
 	}

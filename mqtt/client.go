@@ -22,8 +22,8 @@ type Client struct {
 	redactor *strings.Replacer
 	paho     paho.Client
 
-	routes atomic.Pointer[[]route] // copy-on-write, read lock-free on every message
-	subMu  sync.Mutex              // serialises writers of routes
+	routes atomic.Pointer[routeTable] // copy-on-write, read lock-free on every message
+	subMu  sync.Mutex                 // serialises writers of routes
 
 	callbacksMu sync.Mutex
 	callbacks   []func()
@@ -60,7 +60,7 @@ func New(opts Options) (*Client, error) {
 		done:     make(chan struct{}),
 		stopped:  make(chan struct{}),
 	}
-	c.routes.Store(&[]route{})
+	c.routes.Store(newRouteTable(nil))
 	c.paho = paho.NewClient(c.pahoOptions(broker))
 	return c, nil
 }
@@ -81,6 +81,7 @@ func (c *Client) pahoOptions(broker *url.URL) *paho.ClientOptions {
 		SetWriteTimeout(writeTimeout).
 		SetKeepAlive(keepAlive).
 		SetDefaultPublishHandler(c.dispatch).
+		SetCustomOpenConnectionFn(openConn).
 		SetConnectionLostHandler(c.onConnectionLost)
 	if c.opts.TLS != nil {
 		o.SetTLSConfig(c.opts.TLS)

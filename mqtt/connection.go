@@ -138,7 +138,7 @@ func (c *Client) setUpFailed(err error) {
 // resubscribe subscribes to every remembered filter in one SUBSCRIBE packet.
 // The routes themselves live in the client and survive reconnects.
 func (c *Client) resubscribe() error {
-	routes := *c.routes.Load()
+	routes := c.routes.Load().list
 	if len(routes) == 0 {
 		return nil
 	}

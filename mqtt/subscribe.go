@@ -81,22 +81,22 @@ func (c *Client) Unsubscribe(filter string) error {
 func (c *Client) setRoute(filter string, h Handler) {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	routes := slices.Clone(*c.routes.Load())
+	routes := slices.Clone(c.routes.Load().list)
 	r := route{filter: filter, match: shareFilter(filter), h: h}
 	if i := slices.IndexFunc(routes, func(r route) bool { return r.filter == filter }); i >= 0 {
 		routes[i] = r
 	} else {
 		routes = append(routes, r)
 	}
-	c.routes.Store(&routes)
+	c.routes.Store(newRouteTable(routes))
 }
 
 func (c *Client) deleteRoute(filter string) bool {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	old := *c.routes.Load()
+	old := c.routes.Load().list
 	routes := slices.DeleteFunc(slices.Clone(old), func(r route) bool { return r.filter == filter })
-	c.routes.Store(&routes)
+	c.routes.Store(newRouteTable(routes))
 	return len(routes) != len(old)
 }
 
@@ -105,11 +105,7 @@ func (c *Client) deleteRoute(filter string) bool {
 // locks and calls every handler whose filter matches, in subscription order.
 func (c *Client) dispatch(_ paho.Client, m paho.Message) {
 	msg := Message{Topic: m.Topic(), Payload: m.Payload(), Retained: m.Retained()}
-	for _, r := range *c.routes.Load() {
-		if matchFilter(r.match, msg.Topic) {
-			c.deliver(r.h, msg)
-		}
-	}
+	c.routes.Load().each(msg.Topic, func(h Handler) { c.deliver(h, msg) })
 }
 
 // deliver keeps a panicking handler from taking paho's delivery goroutine, and

@@ -54,6 +54,7 @@ state back to MQTT.`,
 	root.AddCommand(newEmulateCmd(g))
 	root.AddCommand(newDumpCmd(g))
 	root.AddCommand(newDemoCmd(g))
+	root.AddCommand(newBenchCmd(g))
 	return root
 }
 

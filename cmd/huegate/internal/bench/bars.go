@@ -1,0 +1,85 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// The bars of the issue. Only huegate rows are held to them; naive rows are
+// the baseline.
+const (
+	barHTTP429      = 0
+	barMaxPerSecond = 11
+	barRSSMB        = 30
+	barRSSLights    = 150 // the RSS bar is for a full Pro bridge under flood
+	barIngest       = 100_000
+	barHotNs        = 2000
+	barHotAllocs    = 1
+)
+
+// Check is one bar: what was measured and what it must be.
+type Check struct {
+	Scenario string // "" for the hot path
+	Bar      string
+	Got      string
+	Want     string
+	OK       bool
+}
+
+// p99Limit is the latency bar for a row: 1.5 × its lower bound + 100 ms.
+func p99Limit(lowerBound float64) float64 { return 1.5*lowerBound + 100 }
+
+// Checks holds every huegate row, and the hot path when measured, to the
+// bars. The ingest bar is set for an external broker (Mosquitto); with the
+// built-in one it is shown but not held.
+func Checks(rows []Row, hot *HotPath, externalBroker bool) []Check {
+	var cs []Check
+	ceiling := map[string]float64{} // what the broker alone delivered, by scenario
+	for _, r := range rows {
+		if r.Mode == ModeBroker {
+			ceiling[r.Scenario] = r.IngestPerSecond
+		}
+	}
+	for _, r := range rows {
+		if r.Mode == ModeHuegate {
+			cs = append(cs, rowChecks(r, externalBroker, ceiling[r.Scenario])...)
+		}
+	}
+	if hot != nil {
+		cs = append(cs,
+			Check{"", "hot path ns/msg", fmt.Sprintf("%.0f", hot.NsPerMsg), "≤ " + strconv.Itoa(barHotNs), hot.NsPerMsg <= barHotNs},
+			Check{"", "hot path allocs/msg", fmt.Sprintf("%.2f", hot.AllocsPerMsg), "≤ " + strconv.Itoa(barHotAllocs), hot.AllocsPerMsg <= barHotAllocs})
+	}
+	return cs
+}
+
+func rowChecks(r Row, externalBroker bool, ceiling float64) []Check {
+	cs := []Check{
+		{r.Scenario, "http_429", strconv.Itoa(r.HTTP429), strconv.Itoa(barHTTP429), r.HTTP429 <= barHTTP429},
+		{r.Scenario, "max_commands_per_second", strconv.Itoa(r.MaxCommandsPerSecond), "≤ " + strconv.Itoa(barMaxPerSecond), r.MaxCommandsPerSecond <= barMaxPerSecond},
+	}
+	if r.FinalsTotal > 0 {
+		cs = append(cs, Check{r.Scenario, "finals", fmt.Sprintf("%d/%d", r.FinalsCorrect, r.FinalsTotal), "all", r.FinalsCorrect == r.FinalsTotal})
+		limit := p99Limit(*r.LowerBound)
+		got, ok := "lost", false
+		if r.LatencyP99 != nil {
+			got, ok = fmt.Sprintf("%.1f", *r.LatencyP99), *r.LatencyP99 <= limit
+		}
+		cs = append(cs, Check{r.Scenario, "last_value_latency_p99_ms", got, fmt.Sprintf("≤ %.0f", limit), ok})
+	}
+	if r.lights >= barRSSLights && r.PeakRSSMB != nil {
+		cs = append(cs, Check{r.Scenario, "peak_rss_mb", fmt.Sprintf("%.1f", *r.PeakRSSMB), "< " + strconv.Itoa(barRSSMB), *r.PeakRSSMB < barRSSMB})
+	}
+	if r.Scenario == "ingest" {
+		c := Check{r.Scenario, "ingest_msgs_per_s", fmt.Sprintf("%.0f", r.IngestPerSecond), "≥ " + strconv.Itoa(barIngest), r.IngestPerSecond >= barIngest}
+		if ceiling > 0 {
+			c.Got += fmt.Sprintf(" (the broker alone: %.0f)", ceiling)
+		}
+		if !externalBroker {
+			c.Want += " (with Mosquitto; not held with the built-in broker)"
+			c.OK = true
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}

@@ -1,0 +1,99 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huegate/huegate/mqtt/mqtttest"
+)
+
+// A short slider run, the world in this process: huegate coalesces and
+// lands the final value within the budget; the naive gateway sends one
+// call per message and runs into 429s.
+func TestRunComparesHuegateWithTheNaiveGateway(t *testing.T) {
+	rows := runInProcess(t, 500*time.Millisecond, BrokerEmbedded, "slider")
+	if len(rows) != 2 || rows[0].Mode != ModeHuegate || rows[1].Mode != ModeNaive {
+		t.Fatalf("rows %+v, want slider/huegate and slider/naive", rows)
+	}
+	hg, nv := rows[0], rows[1]
+	if hg.Messages != 51 || nv.Messages != 51 {
+		t.Errorf("messages %d and %d, want 50 (100/s for 500ms) + 1 final", hg.Messages, nv.Messages)
+	}
+	if hg.FinalsTotal != 1 || hg.FinalsCorrect != 1 || hg.LatencyP99 == nil {
+		t.Errorf("huegate: final %d/%d, latency %v", hg.FinalsCorrect, hg.FinalsTotal, deref(hg.LatencyP99))
+	}
+	if hg.HTTP429 != 0 || hg.MaxCommandsPerSecond > bridgeRate || hg.BridgeCommands >= hg.Messages {
+		t.Errorf("huegate: %d commands for %d messages, %d refused, up to %d/s", hg.BridgeCommands, hg.Messages, hg.HTTP429, hg.MaxCommandsPerSecond)
+	}
+	if nv.BridgeCommands != nv.Messages || nv.HTTP429 == 0 {
+		t.Errorf("naive: %d commands for %d messages, %d refused; want one each and 429s", nv.BridgeCommands, nv.Messages, nv.HTTP429)
+	}
+	if hg.IngestPerSecond <= 0 || hg.AllocsPerMsg <= 0 {
+		t.Errorf("huegate: ingest %v msgs/s, %v allocs/msg", hg.IngestPerSecond, hg.AllocsPerMsg)
+	}
+}
+
+func TestTheWorldSaysWhatWentWrong(t *testing.T) {
+	in := strings.NewReader(`{"op":"setup","setup":{"scenario":"nope","broker":"embedded","prefix":"x"}}` + "\n")
+	var out bytes.Buffer
+	if err := ServeWorld(context.Background(), in, &out); err == nil {
+		t.Fatal("no error for an unknown scenario")
+	}
+	var e event
+	if err := json.Unmarshal(out.Bytes(), &e); err != nil || e.Event != evError || !strings.Contains(e.Error, `"nope"`) {
+		t.Fatalf("world wrote %q (%v), want an error event naming the scenario", out.String(), err)
+	}
+}
+
+// The burst publisher and the broker reference speak MQTT by hand; a real
+// broker and paho must agree with them.
+func TestRawClientsSpeakMQTT(t *testing.T) {
+	broker := mqtttest.StartMosquitto(t)
+	rec := mqtttest.Subscribe(t, broker.URL, "raw/#")
+	ctx := context.Background()
+	counter, err := startBrokerSystem(ctx, testConfig(broker.URL, "raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer counter.stop()
+	pub, err := dialRaw(ctx, broker.URL, "raw-test")
+	if err != nil || pub == nil {
+		t.Fatalf("dialRaw: %v, %v", pub, err)
+	}
+	defer pub.close()
+	long := strings.Repeat("x", 300) // a remaining length of two bytes
+	for i := range 3 {
+		if err := pub.publish("raw/in/"+strconv.Itoa(i), []byte(strconv.Itoa(i)+long)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pub.flush(); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == "raw/in/2" })
+	for i, m := range rec.Messages() {
+		if m.Topic != "raw/in/"+strconv.Itoa(i) || string(m.Payload) != strconv.Itoa(i)+long {
+			t.Errorf("message %d: %s", i, m)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for counter.received() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling with a deadline
+	}
+	if n := counter.received(); n != 3 {
+		t.Fatalf("the broker reference counted %d messages, want 3", n)
+	}
+}
+
+func TestRawClientsLeaveOtherSchemesToPaho(t *testing.T) {
+	for _, url := range []string{"ws://127.0.0.1:1/mqtt", "ssl://127.0.0.1:1"} {
+		if p, err := dialRaw(context.Background(), url, "x"); p != nil || err != nil {
+			t.Errorf("dialRaw(%s) = %v, %v; want nothing", url, p, err)
+		}
+	}
+}
