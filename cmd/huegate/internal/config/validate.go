@@ -65,7 +65,7 @@ func validateMQTT(m MQTT) Problems {
 	case m.Broker == "":
 		p = append(p, "mqtt.broker: must be set, e.g. tcp://127.0.0.1:1883")
 	case err != nil || u.Host == "":
-		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", m.Broker))
+		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", redactURL(m.Broker)))
 	case !validScheme(u.Scheme):
 		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, mqtt, ssl, mqtts, tls, ws, wss", u.Scheme))
 	case u.User != nil:
