@@ -67,7 +67,7 @@ func validateMQTT(m MQTT) Problems {
 	case err != nil || u.Host == "":
 		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", redactURL(m.Broker)))
 	case !validScheme(u.Scheme):
-		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, mqtt, ssl, mqtts, tls, ws, wss", u.Scheme))
+		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, ssl, mqtts, ws, wss", u.Scheme))
 	case u.User != nil:
 		p = append(p, "mqtt.broker: put credentials in mqtt.username and mqtt.password, not in the URL")
 	}
@@ -85,7 +85,7 @@ func validateMQTT(m MQTT) Problems {
 
 func validScheme(s string) bool {
 	switch s {
-	case "tcp", "mqtt", "ssl", "mqtts", "tls", "ws", "wss":
+	case "tcp", "ssl", "mqtts", "ws", "wss": // what the MQTT client accepts
 		return true
 	}
 	return false
