@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -30,18 +31,24 @@ type stack struct {
 }
 
 type stackOptions struct {
-	lightRate float64
-	bridgeOpt []huetest.Option
-	state     *gateway.StateOptions
+	lightRate  float64
+	bridgeOpt  []huetest.Option
+	state      *gateway.StateOptions
+	brokerConf []string  // extra mosquitto.conf lines
+	log        io.Writer // the gateway's log; nil: the test log
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{events: &countingEvents{rejected: map[string]int{}}}
-	s.broker = mqtttest.StartMosquitto(t)
+	s.broker = mqtttest.StartMosquitto(t, o.brokerConf...)
 	s.bridge = huetest.NewServer(t, fixture, o.bridgeOpt...)
 	hc := hueClient(t, s.bridge)
 	s.client = mqttClient(t, s.broker)
+	log := testLogger(t)
+	if o.log != nil {
+		log = zerolog.New(o.log).Level(zerolog.InfoLevel)
+	}
 	var err error
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
@@ -49,7 +56,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate}},
 		Events:  s.events,
 		State:   o.state,
-		Log:     testLogger(t),
+		Log:     log,
 	})
 	if err != nil {
 		t.Fatal(err)
