@@ -117,10 +117,14 @@ func (s *bridgeState) applyPoll(lights []hue.Light, groups []hue.Group, start ti
 	s.polled = true
 	s.mu.Unlock()
 	for _, l := range changed {
-		s.g.synced(s.pool, l.ID, level(l.State))
+		if !s.g.synced(s.pool, l.ID, level(l.State)) {
+			s.syncDue.Store(true)
+		}
 	}
-	if first {
-		s.g.syncAtStart(s.pool, s.lightLevel)
+	// A sync publish that could not go out (the broker was down) is made
+	// with the bridge's state of the moment once it can: see addStates.
+	if first || s.syncDue.Load() {
+		s.syncDue.Store(!s.g.syncAtStart(s.pool, s.lightLevel))
 	}
 }
 

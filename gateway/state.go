@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/hue"
@@ -35,6 +36,8 @@ type bridgeState struct {
 	base string // prefix, plus the bridge's name when there are several
 	opts StateOptions
 	poke chan struct{} // poll now (the event stream saw a change)
+
+	syncDue atomic.Bool // a sync publish failed: publish the bridge's state to sync topics on the next poll
 
 	mu     sync.Mutex // also orders publishes, so a retained state is never older than the cache
 	polled bool       // the first poll is done: later differences are outside changes

@@ -21,6 +21,9 @@ func (g *Gateway) addStates(o StateOptions) {
 	g.broker.OnConnect(func() {
 		for _, s := range g.states {
 			s.republish()
+			if s.syncDue.Load() {
+				s.pokePoll() // the sync publish that failed goes out now
+			}
 		}
 	})
 }

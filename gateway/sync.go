@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"errors"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/mapping"
+	"github.com/huegate/huegate/mqtt"
 )
 
 // echoWindow is how long huegate waits for the broker to deliver its own sync
@@ -41,43 +43,57 @@ func (r *route) syncsFrom(p *pool, id string) bool {
 // mapping whose first light it is publishes the light's value, converted
 // into the mapping's range, retained to its topic, and the mapping's other
 // lights follow. The light that changed gets no command, and the broker's
-// echo of the publish is ignored, so nothing loops.
-func (g *Gateway) synced(p *pool, id string, l mapping.Level) {
+// echo of the publish is ignored, so nothing loops. It reports whether every
+// publish went out.
+func (g *Gateway) synced(p *pool, id string, l mapping.Level) bool {
+	ok := true
 	for topic, r := range *g.routes.Load() {
 		if r.syncsFrom(p, id) {
-			g.syncRoute(topic, r, l, true)
+			ok = g.syncRoute(topic, r, l, true) && ok
 		}
 	}
+	return ok
 }
 
 // syncAtStart publishes the bridge's current state to every sync mapping's
 // topic once the first poll is in: the bridge's state wins over whatever the
-// topic held while huegate was down. No command is sent.
-func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) {
+// topic held while huegate was down. No command is sent. It reports whether
+// every publish went out; the poller calls it again after a reconnect if not.
+func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) bool {
+	ok := true
 	for topic, r := range *g.routes.Load() {
 		if !r.m.Sync || r.pool != p || len(r.slots) == 0 || r.slots[0].kind != kindLight {
 			continue
 		}
-		if l, ok := levelOf(r.slots[0].id); ok {
-			g.syncRoute(topic, r, l, false)
+		if l, found := levelOf(r.slots[0].id); found {
+			ok = g.syncRoute(topic, r, l, false) && ok
 		}
 	}
+	return ok
 }
 
-func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) {
+func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) (published bool) {
 	v := r.m.Range.Value(l)
 	payload := strconv.FormatFloat(v, 'f', -1, 64)
 	r.echo.Store(&echo{payload: payload, until: time.Now().Add(echoWindow)})
+	published = true
 	if err := g.broker.Publish(topic, []byte(payload), true); err != nil {
-		g.log.Warn().Err(err).Str("topic", topic).Msg("sync: could not publish the light's value")
+		r.echo.Store(nil) // no echo is coming
+		published = false
+		ev := g.log.Warn()
+		if errors.Is(err, mqtt.ErrNotConnected) {
+			ev = g.log.Debug() // retried on every poll until connected: not worth a warning each time
+		}
+		ev.Err(err).Str("topic", topic).Msg("sync: could not publish the light's value; it goes out on reconnect")
+	} else {
+		g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
 	}
-	g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
-	if !follow {
-		return
+	if follow {
+		st := r.command(r.m.Range.Level(v))
+		now := time.Now()
+		for _, s := range r.slots[1:] {
+			r.pool.set(s, st, 0, now)
+		}
 	}
-	st := r.command(r.m.Range.Level(v))
-	now := time.Now()
-	for _, s := range r.slots[1:] {
-		r.pool.set(s, st, 0, now)
-	}
+	return published
 }
