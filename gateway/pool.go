@@ -81,7 +81,7 @@ func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 		slots:   make(map[slotKey]*slot),
 		ready:   make(chan struct{}, 1),
 		idle:    make(chan struct{}),
-		pause:   pauser{min: 100 * time.Millisecond, max: 2 * time.Second},
+		pause:   pauser{min: 100 * time.Millisecond, max: time.Second},
 	}
 }
 
@@ -251,13 +251,24 @@ func (p *pool) run(ctx context.Context) {
 }
 
 func (p *pool) wait(ctx context.Context, s *slot) error {
-	if err := p.pause.wait(ctx); err != nil {
-		return err
-	}
+	budget := p.lights
 	if s.kind == kindGroup {
-		return p.groups.Wait(ctx)
+		budget = p.groups
 	}
-	return p.lights.Wait(ctx)
+	for {
+		if err := p.pause.wait(ctx); err != nil {
+			return err
+		}
+		if err := budget.Wait(ctx); err != nil {
+			return err
+		}
+		// Another worker's request may have failed while this one waited
+		// for budget: then it waits out the new pause too, so a dead bridge
+		// gets one probe per pause, not one per worker.
+		if !p.pause.paused() {
+			return nil
+		}
+	}
 }
 
 func (p *pool) send(ctx context.Context, s *slot) {
