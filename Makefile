@@ -3,10 +3,30 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build test lint fuzz soak bench demo clean
+.PHONY: build test lint fuzz soak bench demo clean release
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o huegate ./cmd/huegate
+
+# make release: static binaries (no cgo, so they run on any libc, including a
+# Raspberry Pi's) for each GOOS/GOARCH below, their SHA-256 sums and the systemd
+# unit, in $(DIST). cmd/huegate/release_test.go builds the same list.
+RELEASE_TARGETS := linux/amd64 linux/arm64 linux/arm darwin/arm64
+RELEASE_GOARM := 7
+DIST ?= dist
+
+release:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for t in $(RELEASE_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; name=huegate-$$os-$$arch; \
+		if [ "$$arch" = arm ]; then name=$$name"v$(RELEASE_GOARM)"; fi; \
+		echo "build $(DIST)/$$name"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch GOARM=$(RELEASE_GOARM) \
+			$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$name ./cmd/huegate; \
+	done
+	cp deploy/huegate.service $(DIST)/
+	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum huegate*; else shasum -a 256 huegate*; fi > SHA256SUMS
+	@cat $(DIST)/SHA256SUMS
 
 test:
 	$(GO) vet ./...

@@ -41,7 +41,7 @@ func transport(cfg Config) (*http.Transport, error) {
 // ErrCertChanged is returned when an https bridge shows a certificate other
 // than the one recorded at pairing.
 var ErrCertChanged = errors.New("bridge certificate does not match bridge.cert_sha256 recorded at pairing; " +
-	"if the bridge was replaced or reset, run `huegate pair` again")
+	"if the bridge was replaced or reset, pair again with `huegate pair --host <bridge> --trust-new-cert`")
 
 // pinnedTLS trusts exactly one certificate, the one seen at pairing (trust on
 // first use). Hue bridges use a private CA and no IP SAN, so the usual chain

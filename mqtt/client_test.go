@@ -228,3 +228,34 @@ func TestPanickingHandlerDoesNotStopDelivery(t *testing.T) {
 	pub.Publish("t", []byte("after"), 1, false)
 	got.waitFor(t, waitLong, is("t", "after"))
 }
+
+func TestCloseDoesNotWaitOutTheReconnectPause(t *testing.T) {
+	b := mqtttest.StartMosquitto(t)
+	b.Kill()
+	c := newClient(t, b.URL, func(o *mqtt.Options) {
+		o.ConnectRetryInterval = time.Minute
+		o.MaxReconnectInterval = time.Minute
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := c.Connect(ctx); err == nil {
+		t.Fatal("Connect succeeded with the broker down")
+	}
+	start := time.Now()
+	c.Close(5 * time.Second) // goleak in TestMain checks nothing is left running
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %s while the client was pausing between attempts", d)
+	}
+}
+
+func TestPanickingOnConnectCallbackDoesNotStopTheOthers(t *testing.T) {
+	b := mqtttest.StartMosquitto(t)
+	c := newClient(t, b.URL, nil)
+	ran := false
+	c.OnConnect(func() { panic("callback bug") })
+	c.OnConnect(func() { ran = true })
+	connect(t, c) // Connect returns after the callbacks, so reading ran is ordered
+	if !ran {
+		t.Error("the callback after a panicking one did not run")
+	}
+}

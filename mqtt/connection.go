@@ -34,12 +34,29 @@ func (c *Client) run() {
 			pause = c.nextPause(pause)
 			continue
 		}
-		c.setUp()
+		if err := c.setUp(); err != nil {
+			c.setUpFailed(err)
+			pause = c.nextPause(pause)
+			continue
+		}
+		if !c.waitLost() {
+			return
+		}
+		pause = 0 // the first attempt after a loss goes out at once
+	}
+}
+
+// waitLost waits until the connection breaks (true) or Close (false). A signal
+// left over from an earlier connection is ignored while this one is open.
+func (c *Client) waitLost() bool {
+	for {
 		select {
 		case <-c.lost:
-			pause = 0 // the first attempt after a loss goes out at once
+			if !c.paho.IsConnectionOpen() {
+				return true
+			}
 		case <-c.done:
-			return
+			return false
 		}
 	}
 }
@@ -95,16 +112,27 @@ func (c *Client) attemptFailed(err error) {
 
 // setUp prepares a new connection: subscriptions first, so nothing published
 // in reaction to "online" is missed, then "online", then the callbacks.
-func (c *Client) setUp() {
+func (c *Client) setUp() error {
 	if err := c.resubscribe(); err != nil {
-		// Usually the connection broke again; run notices and reconnects.
-		c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt resubscribe failed")
-		return
+		return err
 	}
 	c.announceOnline()
 	c.logConnected()
 	c.runCallbacks()
 	c.readyOnce.Do(func() { close(c.ready) })
+	return nil
+}
+
+// setUpFailed drops a connection that could not be set up, so that it is not
+// left open without its subscriptions. Usually it has broken already.
+func (c *Client) setUpFailed(err error) {
+	if errors.Is(err, ErrClosed) {
+		return
+	}
+	c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt connection setup failed; reconnecting")
+	if c.paho.IsConnectionOpen() {
+		c.paho.Disconnect(250)
+	}
 }
 
 // resubscribe subscribes to every remembered filter in one SUBSCRIBE packet.
@@ -118,13 +146,18 @@ func (c *Client) resubscribe() error {
 	for _, r := range routes {
 		filters[r.filter] = c.opts.QoS
 	}
-	err := c.awaitSubscribe(c.paho.SubscribeMultiple(filters, nil))
-	if errors.Is(err, ErrSubscribeRefused) {
-		// The other filters are in place; retrying will not change the broker's mind.
-		c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt resubscribe")
-		return nil
+	refused, err := c.awaitSubscribe(c.paho.SubscribeMultiple(filters, nil))
+	if err != nil {
+		return fmt.Errorf("resubscribe: %w", err)
 	}
-	return err
+	if len(refused) > 0 {
+		// The other filters are in place; retrying will not change the broker's mind.
+		c.log.Warn().Str("broker", c.broker).Strs("filters", refused).Msg("mqtt broker refused subscriptions; forgetting them")
+		for _, f := range refused {
+			c.deleteRoute(f)
+		}
+	}
+	return nil
 }
 
 func (c *Client) announceOnline() {

@@ -9,11 +9,12 @@ import (
 )
 
 // Publish sends payload to topic at Options.QoS. It does not wait for the
-// broker's acknowledgement, so it may be called from a Handler; it waits at
-// most a few seconds for paho's writer to take the message, which only happens
-// when the network is stuck. The topic must not be empty or contain + or #.
-// While disconnected it returns ErrNotConnected and the message is dropped:
-// republish state from an OnConnect callback. The payload is copied.
+// broker's acknowledgement, so it may be called from a Handler. It blocks only
+// while paho's writer cannot take the message, which happens when the network
+// is stuck, and then for at most 5s. The topic must not be empty or contain +
+// or #. While disconnected it returns ErrNotConnected and the message is
+// dropped, not queued: republish state from an OnConnect callback. The payload
+// is copied.
 func (c *Client) Publish(topic string, payload []byte, retained bool) error {
 	if err := validateTopicName(topic); err != nil {
 		return err

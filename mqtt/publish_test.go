@@ -89,3 +89,34 @@ func TestHandlerSeesBurstInPublishOrder(t *testing.T) {
 		})
 	}
 }
+
+// The gateway answers commands by publishing state from its handlers; at QoS 1
+// paho must keep reading PUBACKs while handlers publish.
+func TestPublishFromHandlerDoesNotStall(t *testing.T) {
+	const n = 300
+	b := mqtttest.StartMosquitto(t)
+	rec := mqtttest.Subscribe(t, b.URL, "state/#")
+	c := newClient(t, b.URL, nil)
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	must(t, c.Subscribe("set/#", func(m mqtt.Message) {
+		if err := c.Publish("state/"+m.Topic[len("set/"):], m.Payload, false); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	}))
+	connect(t, c)
+	pub := mqtttest.NewPublisher(t, b.URL)
+	for i := range n {
+		pub.Publish("set/light", []byte(strconv.Itoa(i)), 1, false)
+	}
+	rec.WaitFor(t, waitLong, func(m mqtttest.Message) bool { return string(m.Payload) == strconv.Itoa(n-1) })
+	mu.Lock()
+	defer mu.Unlock()
+	if got := len(rec.Messages()); got != n || len(errs) > 0 {
+		t.Errorf("observer saw %d of %d echoes; Publish errors: %v", got, n, errs)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -35,8 +33,12 @@ type route struct {
 // Subscribe remembers h for the topic filter (wildcards + and # allowed) and,
 // if connected, subscribes now and waits for the broker's answer. The
 // subscription is made again on every reconnect. Subscribing to a filter again
-// replaces its handler. Do not call it from a Handler: it waits for the broker,
-// whose answer is read by the goroutine that runs handlers.
+// replaces its handler. If the broker refuses the filter, it is forgotten and
+// the error wraps ErrSubscribeRefused; after other errors (connection lost, no
+// answer) it stays remembered for the next connect.
+//
+// Do not call it from a Handler: paho reads the broker's answer on a goroutine
+// that waits for handlers to return, so it would wait until its timeout.
 func (c *Client) Subscribe(filter string, h Handler) error {
 	if h == nil {
 		return fmt.Errorf("mqtt: subscribe to %q: nil handler", filter)
@@ -53,8 +55,13 @@ func (c *Client) Subscribe(filter string, h Handler) error {
 	if !c.paho.IsConnectionOpen() {
 		return nil
 	}
-	if err := c.awaitSubscribe(c.paho.Subscribe(filter, c.opts.QoS, nil)); err != nil {
+	refused, err := c.awaitSubscribe(c.paho.Subscribe(filter, c.opts.QoS, nil))
+	if err != nil {
 		return fmt.Errorf("mqtt: subscribe to %q: %w", filter, err)
+	}
+	if len(refused) > 0 {
+		c.deleteRoute(filter)
+		return fmt.Errorf("%w: %q", ErrSubscribeRefused, filter)
 	}
 	return nil
 }
@@ -116,26 +123,22 @@ func (c *Client) deliver(h Handler, msg Message) {
 	h(msg)
 }
 
-// awaitSubscribe waits for a SUBACK and reports filters the broker refused.
-func (c *Client) awaitSubscribe(tok paho.Token) error {
+// awaitSubscribe waits for a SUBACK and returns the filters the broker refused.
+func (c *Client) awaitSubscribe(tok paho.Token) (refused []string, err error) {
 	if err := c.await(tok); err != nil {
-		return err
+		return nil, err
 	}
 	st, ok := tok.(*paho.SubscribeToken)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	var refused []string
 	for filter, code := range st.Result() {
-		if code == 0x80 {
+		if code == 0x80 { // MQTT 3.1.1 SUBACK failure code
 			refused = append(refused, filter)
 		}
 	}
-	if len(refused) > 0 {
-		sort.Strings(refused)
-		return fmt.Errorf("%w: %s", ErrSubscribeRefused, strings.Join(refused, ", "))
-	}
-	return nil
+	slices.Sort(refused)
+	return refused, nil
 }
 
 // await waits for a token until ackTimeout or Close, returning paho's error

@@ -19,6 +19,7 @@ type app struct {
 	log     zerolog.Logger
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
+	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
@@ -35,13 +36,13 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 	}
 	gw, err := gateway.New(gateway.Options{
 		Broker: broker, Bridges: bridges, Budgets: budgets, Log: log,
-		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: pollInterval(cfg)},
+		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)},
 	})
 	if err != nil {
 		broker.Close(time.Second)
 		return nil, err
 	}
-	a := &app{log: log, broker: broker, gateway: gw}
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges}
 	if err := a.start(ctx, cfg); err != nil {
 		broker.Close(2 * time.Second)
 		return nil, err
@@ -50,6 +51,9 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 }
 
 func (a *app) start(ctx context.Context, cfg *config.Config) error {
+	if err := a.checkNames(ctx, cfg); err != nil {
+		return err
+	}
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
 		return err
 	}
@@ -108,9 +112,9 @@ func newBridges(cfg *config.Config) (map[string]gateway.Bridge, map[string]gatew
 	return bridges, budgets, nil
 }
 
-// pollInterval is the shortest any bridge asks for; the state mirror polls
+// statePollInterval is the shortest any bridge asks for; the state mirror polls
 // every bridge at that pace.
-func pollInterval(cfg *config.Config) time.Duration {
+func statePollInterval(cfg *config.Config) time.Duration {
 	var d time.Duration
 	for _, b := range cfg.Bridges {
 		if d == 0 || b.PollInterval < d {

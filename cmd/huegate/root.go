@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -40,21 +40,32 @@ state back to MQTT.`,
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then ./config.yaml)")
+	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then the first of ./config.yaml, ~/.config/huegate/config.yaml, /etc/huegate/config.yaml)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
 	// One line per command, each in its own file.
 	root.AddCommand(newRunCmd(g))
 	root.AddCommand(newVersionCmd(g))
+	root.AddCommand(newInitCmd(g))
+	root.AddCommand(newDiscoverCmd(g))
+	root.AddCommand(newPairCmd(g))
+	root.AddCommand(newLightsCmd(g))
+	root.AddCommand(newValidateCmd(g))
 	return root
 }
 
 // execute runs the CLI and returns the process exit code.
 func execute(args []string, stdout, stderr io.Writer) int {
+	return executeContext(context.Background(), args, stdout, stderr)
+}
+
+// executeContext is execute with a context that ends the command (tests
+// stop `run` with it).
+func executeContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRoot(g)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
 	}
@@ -64,15 +75,4 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	return 1
-}
-
-// configFile is --config, then $HUEGATE_CONFIG, then ./config.yaml.
-func (g *globals) configFile() string {
-	if g.configPath != "" {
-		return g.configPath
-	}
-	if p := os.Getenv("HUEGATE_CONFIG"); p != "" {
-		return p
-	}
-	return "config.yaml"
 }

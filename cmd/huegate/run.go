@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,7 +24,13 @@ func newRunCmd(g *globals) *cobra.Command {
 		Long: `Run the gateway: subscribe to the mapped topics, send each light's newest
 value to the bridge within its budget, and keep going through broker and
 bridge restarts. SIGINT or SIGTERM sends what is pending (up to 5 s), publishes
-offline and exits 0; a second signal exits at once.`,
+offline and exits 0; a second signal exits at once.
+
+At start-up it makes the checks of ` + "`huegate validate`" + ` and stops with exit code
+2 and the same lines if one fails. While running it watches the config file:
+a change of mappings takes effect within 2 s without reconnecting; an edit
+that fails the checks is logged in the same words and the last good config
+stays; changes to bridge or mqtt keys are logged as needing a restart.`,
 		Example: `  huegate run --config /etc/huegate/config.yaml
   HUEGATE_BRIDGE_USERNAME=... huegate run`,
 		Args: cobra.NoArgs,
@@ -38,6 +45,7 @@ func (g *globals) run(parent context.Context) error {
 	if err != nil {
 		return err
 	}
+	sum := fileSum(g.configFile()) // before loading: an edit after this is picked up by the reload
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
@@ -46,9 +54,12 @@ func (g *globals) run(parent context.Context) error {
 		log.Warn().Msg("config: " + w)
 	}
 	if cfg.File == "" {
-		log.Info().Msg("no config file; using environment variables and defaults")
+		log.Info().Strs("searched", searchPaths()).Msg("no config file; using environment variables and defaults")
 	} else {
 		log.Info().Str("file", cfg.File).Msg("config loaded")
+	}
+	if p := bridgeProblems(cfg); len(p) > 0 {
+		return invalidConfig(cfg, p)
 	}
 
 	ctx, stop := signalContext(parent, func() {
@@ -63,21 +74,34 @@ func (g *globals) run(parent context.Context) error {
 		}
 		return err
 	}
+	stopping := newNotifier(log).ready(a.broker.Connected)
+	var reload sync.WaitGroup
+	if cfg.File != "" {
+		r := newReloader(cfg, sum, a, log)
+		reload.Go(func() { r.run(ctx) })
+	}
 	<-ctx.Done()
+	stopping()
+	reload.Wait()
 	log.Info().Msg("stopping: sending pending values")
 	return a.stop(flushTimeout)
 }
 
-// loadConfig reads the config and turns its problems into exit code 2.
+// loadConfig finds and reads the config and turns its problems into exit
+// code 2. With no file found, the environment alone configures huegate.
 func (g *globals) loadConfig() (*config.Config, error) {
-	path := g.configFile()
-	if _, err := os.Stat(path); err != nil && path != "config.yaml" {
-		return nil, &exitError{2, fmt.Errorf("config file %s: %w (start from config.example.yaml)", path, errors.Unwrap(err))}
+	path, err := g.locateConfig()
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := config.Load(path)
 	var p config.Problems
 	if errors.As(err, &p) {
-		return nil, &exitError{2, fmt.Errorf("invalid config %s:\n%s", g.configFile(), p.Error())}
+		where := path
+		if where == "" {
+			where = "(no file found; environment variables only)"
+		}
+		return nil, &exitError{2, fmt.Errorf("invalid config %s:\n%s", where, p.Error())}
 	}
 	return cfg, err
 }

@@ -8,63 +8,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
-	"go.uber.org/goleak"
 )
 
-var binary string // built once for the tests that run huegate as a process
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "huegate-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "huegate")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build huegate: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// binary is huegate built once, for the tests that run it as a process.
+var binary string
 
 // process is huegate running as a separate process, its output captured.
 type process struct {
 	cmd  *exec.Cmd
 	out  *syncBuffer
 	done chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func startHuegate(t *testing.T, env []string, args ...string) *process {
@@ -104,7 +63,7 @@ func (p *process) wait(t *testing.T, timeout time.Duration) int {
 	}
 }
 
-func writeConfig(t *testing.T, bridgeURL, brokerURL string) string {
+func writeRunConfig(t *testing.T, bridgeURL, brokerURL string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	cfg := fmt.Sprintf(`bridge:
@@ -125,9 +84,9 @@ mappings:
 
 func TestRunCarriesAValueToTheLightsAndStopsCleanly(t *testing.T) {
 	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, "../../testdata/bridge.json")
+	bridge := huetest.NewServer(t, fixture)
 	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
-	cfg := writeConfig(t, bridge.URL, broker.URL)
+	cfg := writeRunConfig(t, bridge.URL, broker.URL)
 	// The key comes from the environment only, as the README allows.
 	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()}, "run", "--config", cfg, "--log-level", "debug")
 

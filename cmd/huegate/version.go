@@ -16,8 +16,11 @@ var (
 
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print huegate's version, commit and Go version",
+		Use:   "version",
+		Short: "Print huegate's version, commit and Go version",
+		Long: `Print huegate's version and commit, as stamped by ` + "`make build`" + `, or as the Go
+toolchain recorded them (go install, or a build in a checkout), and the Go
+version, OS and architecture it was built with. Include it in bug reports.`,
 		Example: "  huegate version",
 		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {

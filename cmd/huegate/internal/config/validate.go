@@ -129,6 +129,8 @@ func validateMapping(c *Config, key string, m mapping.Mapping) Problems {
 		if _, ok := c.Bridges[m.Bridge]; !ok {
 			p = append(p, fmt.Sprintf("%s.bridge: no bridge named %q", key, m.Bridge))
 		}
+	} else if len(c.Bridges) > 1 {
+		p = append(p, fmt.Sprintf("%s.bridge: must name one of the bridges (%s)", key, strings.Join(bridgeNames(c), ", ")))
 	}
 	return p
 }

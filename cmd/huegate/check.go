@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/mapping"
+)
+
+// The checks here are shared by `validate`, `run` at start-up and the hot
+// reload, so all three report a problem in the same words: one line per
+// problem, naming the key path.
+
+// inventory is one bridge's lights and groups, as names resolve against them.
+type inventory struct {
+	lights []mapping.Named
+	groups []mapping.Named
+}
+
+// allLights is group 0, which every bridge has and none lists (the gateway
+// resolves it the same way).
+var allLights = mapping.Named{ID: "0", Name: "All lights"}
+
+func readInventory(ctx context.Context, b gateway.Bridge) (inventory, error) {
+	lights, err := b.Lights(ctx)
+	if err != nil {
+		return inventory{}, err
+	}
+	groups, err := b.Groups(ctx)
+	if err != nil {
+		return inventory{}, err
+	}
+	inv := inventory{groups: []mapping.Named{allLights}}
+	for _, l := range lights {
+		inv.lights = append(inv.lights, mapping.Named{ID: l.ID, Name: l.Name})
+	}
+	for _, g := range groups {
+		inv.groups = append(inv.groups, mapping.Named{ID: g.ID, Name: g.Name})
+	}
+	return inv, nil
+}
+
+// bridgeReadError is a failure to read one bridge's inventory.
+type bridgeReadError struct {
+	name string
+	err  error
+}
+
+func (e *bridgeReadError) Error() string { return "bridge " + e.name + ": " + e.err.Error() }
+func (e *bridgeReadError) Unwrap() error { return e.err }
+
+// readInventories reads the named bridges; the first failure stops it.
+func readInventories(ctx context.Context, bridges map[string]gateway.Bridge, names []string) (map[string]inventory, error) {
+	invs := make(map[string]inventory, len(names))
+	for _, name := range names {
+		b, ok := bridges[name]
+		if !ok {
+			continue
+		}
+		inv, err := readInventory(ctx, b)
+		if err != nil {
+			return nil, &bridgeReadError{name: name, err: err}
+		}
+		invs[name] = inv
+	}
+	return invs, nil
+}
+
+// usedBridges are the bridges that mappings drive, sorted.
+func usedBridges(cfg *config.Config) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range cfg.Mappings {
+		if name := cfg.BridgeOf(m.Bridge); name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// bridgeProblems are bridge keys that are missing or cannot be right, so
+// nothing could be sent.
+func bridgeProblems(cfg *config.Config) config.Problems {
+	var p config.Problems
+	for _, name := range cfg.BridgeNames() {
+		b, key := cfg.Bridges[name], cfg.BridgeKey(name)
+		if _, err := hue.BaseURL(b.Host); b.Host == "" {
+			p = append(p, key+".host: not set; find the bridge with `huegate discover`")
+		} else if err != nil {
+			p = append(p, fmt.Sprintf("%s.host: %v", key, err))
+		} else if b.Username == "" {
+			p = append(p, fmt.Sprintf("%s.username: no API key; run `huegate pair --host %s`", key, b.Host))
+		}
+		if b.CertSHA256 != "" && !hue.ValidFingerprint(b.CertSHA256) {
+			p = append(p, key+".cert_sha256: must be the SHA-256 fingerprint (64 hex digits) that `huegate pair` records")
+		}
+	}
+	return p
+}
+
+// bridgeProblem is the problem line for a bridge that answered but refused
+// the configuration (unknown key, changed certificate, http redirected to
+// https); "" when the error is not the configuration's fault (down, slow).
+func bridgeProblem(cfg *config.Config, name string, err error) string {
+	b, key := cfg.Bridges[name], cfg.BridgeKey(name)
+	switch {
+	case hue.IsType(err, hue.ErrTypeUnauthorized):
+		return fmt.Sprintf("%s.username: the bridge at %s does not know this API key (a reset bridge forgets keys); run `huegate pair --host %s`", key, b.Host, b.Host)
+	case errors.Is(err, hue.ErrCertChanged):
+		return key + ".cert_sha256: " + hue.ErrCertChanged.Error()
+	case errors.Is(err, context.Canceled):
+		return ""
+	case !hue.Retryable(err):
+		return fmt.Sprintf("%s.host: %v", key, err)
+	}
+	return ""
+}
+
+// nameProblems is one line per light or group name (or id) that is not on
+// its bridge. Mappings on bridges missing from invs are not checked.
+func nameProblems(cfg *config.Config, invs map[string]inventory) config.Problems {
+	var p config.Problems
+	for i, m := range cfg.Mappings {
+		inv, ok := invs[cfg.BridgeOf(m.Bridge)]
+		if !ok {
+			continue
+		}
+		p = append(p, refProblems(fmt.Sprintf("mappings[%d].lights", i), "light", m.Lights, inv.lights)...)
+		p = append(p, refProblems(fmt.Sprintf("mappings[%d].groups", i), "group", m.Groups, inv.groups)...)
+	}
+	return p
+}
+
+func refProblems(key, kind string, refs []mapping.Ref, known []mapping.Named) config.Problems {
+	var p config.Problems
+	for j, r := range refs {
+		if _, err := mapping.Resolve(kind, []mapping.Ref{r}, known); err != nil {
+			p = append(p, fmt.Sprintf("%s[%d]: %v", key, j, err))
+		}
+	}
+	return p
+}
+
+// notRunning is one line per mapping whose bridge the running gateway does
+// not have (added to the file after start-up).
+func notRunning(cfg *config.Config, running map[string]gateway.Bridge) config.Problems {
+	var p config.Problems
+	for i, m := range cfg.Mappings {
+		if name := cfg.BridgeOf(m.Bridge); name != "" {
+			if _, ok := running[name]; !ok {
+				p = append(p, fmt.Sprintf("mappings[%d].bridge: bridge %q is not running; restart huegate to add it", i, name))
+			}
+		}
+	}
+	return p
+}
+
+// invalidConfig is the error for a configuration with problems: exit code 2
+// and one line per problem.
+func invalidConfig(cfg *config.Config, p config.Problems) error {
+	return &exitError{2, fmt.Errorf("invalid config %s:\n%s", configName(cfg), p.Error())}
+}
+
+func configName(cfg *config.Config) string {
+	if cfg.File == "" {
+		return "(environment only)"
+	}
+	return cfg.File
+}
+
+// newClients builds a hue client for each bridge whose keys are usable
+// (see bridgeProblems for the others).
+func newClients(cfg *config.Config) map[string]*hue.Client {
+	clients := map[string]*hue.Client{}
+	for _, name := range cfg.BridgeNames() {
+		b := cfg.Bridges[name]
+		if b.Username == "" {
+			continue
+		}
+		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: 2})
+		if err != nil {
+			continue // reported by bridgeProblems
+		}
+		clients[name] = c
+	}
+	return clients
+}
+
+// checkNames reads the bridges the mappings use (waiting for one that is
+// down, as start-up does) and fails with validate's lines for a bridge that
+// refuses the config or a name it does not have.
+func (a *app) checkNames(ctx context.Context, cfg *config.Config) error {
+	var invs map[string]inventory
+	err := retry(ctx, a.log, "bridge", func() (err error) {
+		invs, err = readInventories(ctx, a.bridges, usedBridges(cfg))
+		return err
+	})
+	var be *bridgeReadError
+	if errors.As(err, &be) {
+		if line := bridgeProblem(cfg, be.name, be.err); line != "" {
+			return invalidConfig(cfg, config.Problems{line})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if p := nameProblems(cfg, invs); len(p) > 0 {
+		return invalidConfig(cfg, p)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runCLI runs huegate with args in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut syncBuffer
+	code = execute(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// cleanEnv hides the caller's HUEGATE_* variables and config locations, so a
+// developer's own setup cannot change what a test sees.
+func cleanEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "HUEGATE_") {
+			t.Setenv(k, "") // viper ignores empty variables
+		}
+	}
+	for _, k := range []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k) // t.Setenv restores the old value afterwards
+	}
+	dir := t.TempDir()
+	t.Setenv("HOME", dir+"/home")
+	t.Setenv("XDG_CONFIG_HOME", dir+"/xdg")
+	old := systemConfigDir
+	systemConfigDir = dir + "/etc/huegate"
+	t.Cleanup(func() { systemConfigDir = old })
+	t.Chdir(t.TempDir())
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

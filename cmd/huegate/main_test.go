@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain builds huegate once for the tests that run it as a process, and
+// checks that no test leaks a goroutine.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "huegate-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "huegate")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build huegate: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+const fixture = "../../testdata/bridge.json"
+
+// cli runs huegate in-process and returns what it printed and its exit code.
+func cli(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = execute(args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+// writeConfig writes a config file into a fresh directory and returns its path.
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// syncBuffer collects output written from other goroutines and lets a test
+// wait for a line. The zero value is ready to use.
+type syncBuffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{}
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+	}
+	b.changed = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitCount waits until s occurs at least n times, and fails the test after
+// timeout.
+func (b *syncBuffer) waitCount(t *testing.T, s string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		got, ch := strings.Count(b.buf.String(), s), b.changed
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("waited %s for %d× %q, saw %d; output:\n%s", timeout, n, s, got, b.String())
+		}
+	}
+}
+
+func (b *syncBuffer) count(s string) int { return strings.Count(b.String(), s) }
+
+// background runs huegate until the test stops it, and returns its exit code
+// then.
+type background struct {
+	cancel context.CancelFunc
+	done   chan int
+}
+
+func start(t *testing.T, stdout, stderr *syncBuffer, args ...string) *background {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	bg := &background{cancel: cancel, done: make(chan int, 1)}
+	go func() { bg.done <- executeContext(ctx, args, stdout, stderr) }()
+	t.Cleanup(func() { bg.stop(t) })
+	return bg
+}
+
+// stop ends the command and returns its exit code (once; later calls -1).
+func (bg *background) stop(t *testing.T) int {
+	t.Helper()
+	bg.cancel()
+	select {
+	case code, ok := <-bg.done:
+		if !ok {
+			return -1
+		}
+		close(bg.done)
+		return code
+	case <-time.After(15 * time.Second):
+		t.Fatal("huegate did not stop")
+		return -1
+	}
+}
+
+// hostConfig is a config file head for the emulator at url.
+func hostConfig(url, key string) string {
+	return fmt.Sprintf("bridge:\n  host: %s\n  username: %q\n", url, key)
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/mqtt/mqtttest"
+	"github.com/rs/zerolog"
+)
+
+// gatewayUnderTest is `huegate run` in-process between a real Mosquitto and
+// the emulator, with its config file in a directory of its own.
+type gatewayUnderTest struct {
+	broker *mqtttest.Broker
+	bridge *huetest.Server
+	path   string
+	head   string // bridge and mqtt sections
+	log    *syncBuffer
+	run    *background
+	status *mqtttest.Recorder // huegate/status, as another client sees it
+}
+
+const clientID = "huegate-reload-test"
+
+func startGateway(t *testing.T, mappings string) *gatewayUnderTest {
+	t.Helper()
+	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: newSyncBuffer()}
+	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) +
+		fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
+	g.path = writeConfig(t, g.head+mappings)
+	g.status = mqtttest.Subscribe(t, g.broker.URL, "huegate/status")
+	g.run = start(t, newSyncBuffer(), g.log, "run", "--config", g.path, "--log-format", "json")
+	g.log.waitCount(t, "huegate running", 1, 10*time.Second)
+	return g
+}
+
+// write replaces the file's content in place, as `echo >` or an editor
+// without backup files does.
+func (g *gatewayUnderTest) write(t *testing.T, mappings string) {
+	t.Helper()
+	if err := os.WriteFile(g.path, []byte(g.head+mappings), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// renameOver writes a new file next to the config and renames it over the
+// config, as vim, VS Code and most editors save.
+func (g *gatewayUnderTest) renameOver(t *testing.T, content string) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(g.path), ".config.yaml.swp")
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, g.path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// publishUntil publishes value on topic until light id reaches bri: the
+// gateway subscribes asynchronously after it connects.
+func (g *gatewayUnderTest) publishUntil(t *testing.T, topic, id string, bri uint8) {
+	t.Helper()
+	p := mqtttest.NewPublisher(t, g.broker.URL)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.Publish(topic, []byte(fmt.Sprint(bri)), 1, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		err := g.bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == int(bri) })
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("light %s never reached %d from %s: %v", id, bri, topic, err)
+		}
+	}
+}
+
+// publishOnce publishes one value and waits for light id to reach it.
+func (g *gatewayUnderTest) publishOnce(t *testing.T, topic, id string, bri uint8) {
+	t.Helper()
+	mqtttest.Publish(t, g.broker.URL, topic, []byte(fmt.Sprint(bri)), false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := g.bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == int(bri) })
+	if err != nil {
+		t.Fatalf("%s %d did not reach light %s: %v", topic, bri, id, err)
+	}
+}
+
+// reloaded waits for the nth successful reload and returns how long it took
+// since since.
+func (g *gatewayUnderTest) reloaded(t *testing.T, n int, since time.Time) time.Duration {
+	t.Helper()
+	g.log.waitCount(t, "config reloaded: mappings applied", n, 5*time.Second)
+	return time.Since(since)
+}
+
+// connections is how often the gateway connected to the broker: it says
+// "online" on every connect, and "offline" (its will) when it drops.
+func (g *gatewayUnderTest) connections(t *testing.T) int {
+	t.Helper()
+	online := 0
+	for _, m := range g.status.Messages() {
+		switch string(m.Payload) {
+		case "online":
+			online++
+		case "offline":
+			t.Fatalf("the gateway went offline: %v", g.status.Messages())
+		}
+	}
+	if n := g.log.count(`"mqtt reconnected"`); n > 0 {
+		t.Fatalf("the gateway reconnected %d times", n)
+	}
+	return online
+}
+
+func TestReloadAppliesMappingsOnWriteAndRenameWithoutReconnecting(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, "mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
+	g.publishUntil(t, "test/a", "3", 77)
+
+	// In-place write: the topic moves to another light.
+	t0 := time.Now()
+	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Lámpara sala\"], transition: 0s}\n")
+	took := g.reloaded(t, 1, t0)
+	g.publishOnce(t, "test/b", "2", 60)
+	t.Logf("reload after an in-place write: %v", took)
+	if took > 2*time.Second {
+		t.Fatalf("reload took %v, want under 2 s", took)
+	}
+	// The removed topic drives nothing any more.
+	before := len(g.bridge.Bridge.Commands())
+	mqtttest.Publish(t, g.broker.URL, "test/a", []byte("10"), false)
+	g.publishOnce(t, "test/b", "2", 61) // ordered after test/a on the broker
+	if l, _ := g.bridge.Bridge.Light("3"); l.Bri != 77 {
+		t.Fatalf("light 3 = %+v: the removed topic still drives it", l)
+	}
+	if n := len(g.bridge.Bridge.Commands()) - before; n != 1 {
+		t.Fatalf("%d commands, want the one for test/b", n)
+	}
+
+	// Rename over the file, as editors save.
+	t0 = time.Now()
+	g.renameOver(t, g.head+"mappings:\n  - {topic: test/c, lights: [\"Spot #1\"]}\n")
+	took = g.reloaded(t, 2, t0)
+	g.publishOnce(t, "test/c", "5", 90)
+	t.Logf("reload after a rename: %v", took)
+	if took > 2*time.Second {
+		t.Fatalf("reload took %v, want under 2 s", took)
+	}
+
+	// The watch survives the rename: the next write is seen too.
+	t0 = time.Now()
+	g.write(t, "mappings:\n  - {topic: test/d, lights: [\"LED+Strip\"]}\n  - {topic: test/c, lights: [\"Spot #1\"]}\n")
+	g.reloaded(t, 3, t0)
+	g.publishOnce(t, "test/d", "7", 33)
+	g.publishOnce(t, "test/c", "5", 91)
+
+	// Saving without a change reloads nothing.
+	g.write(t, "mappings:\n  - {topic: test/d, lights: [\"LED+Strip\"]}\n  - {topic: test/c, lights: [\"Spot #1\"]}\n")
+	g.publishOnce(t, "test/d", "7", 34)
+
+	if n := g.connections(t); n != 1 {
+		t.Fatalf("the gateway connected %d times to the broker; reloads must keep the connection", n)
+	}
+	if code := g.run.stop(t); code != 0 {
+		t.Fatalf("run exited %d:\n%s", code, g.log.String())
+	}
+	if n := g.log.count("config reloaded: mappings applied"); n != 3 {
+		t.Fatalf("%d reloads, want 3 (an unchanged save is not one)", n)
+	}
+}
+
+func TestAnInvalidEditIsLoggedLikeValidateAndTheOldMappingStays(t *testing.T) {
+	t.Parallel()
+	g := startGateway(t, "mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
+	g.publishUntil(t, "test/a", "3", 50)
+
+	edits := []struct {
+		name, mappings string
+	}{
+		{"reversed range", "mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"], range: [900, 5]}\n"},
+		{"unknown light", "mappings:\n  - {topic: test/x, lights: [\"Desk lamp\", Porch]}\n"},
+		{"not YAML", "mappings: [\n"},
+	}
+	for i, e := range edits {
+		g.write(t, e.mappings)
+		g.log.waitCount(t, "config reload rejected; the last good config stays in force", i+1, 5*time.Second)
+		// validate on the same file says the same lines.
+		_, validateErr, code := cli(t, "validate", "--config", g.path)
+		if code != 2 {
+			t.Fatalf("%s: validate exit %d", e.name, code)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(validateErr), "\n")[1:] {
+			if !strings.Contains(g.log.String(), jsonText("invalid config: "+line)) {
+				t.Fatalf("%s: the log lacks validate's line %q:\n%s", e.name, line, g.log.String())
+			}
+		}
+		// The old mapping still works.
+		g.publishOnce(t, "test/a", "3", uint8(60+i))
+	}
+
+	// A change of connection keys is logged as needing a restart; the
+	// mapping change in the same edit applies.
+	g.head = strings.Replace(g.head, "client_id: "+clientID, "client_id: renamed", 1)
+	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Desk lamp\"]}\n")
+	g.reloaded(t, 1, time.Now())
+	if !strings.Contains(g.log.String(), "mqtt.client_id changed: restart huegate to apply it") {
+		t.Fatalf("no restart notice:\n%s", g.log.String())
+	}
+	g.publishOnce(t, "test/b", "3", 99)
+	if n := g.connections(t); n != 1 {
+		t.Fatalf("connected %d times", n)
+	}
+}
+
+// jsonText is s as it appears inside a JSON string.
+func jsonText(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+}
+
+func TestAReloadWaitsForABridgeThatIsDown(t *testing.T) {
+	old := reloadRetry
+	reloadRetry = 100 * time.Millisecond
+	t.Cleanup(func() { reloadRetry = old })
+	g := startGateway(t, "mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
+	g.publishUntil(t, "test/a", "3", 40)
+
+	g.bridge.Stop()
+	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Desk lamp\"]}\n")
+	g.log.waitCount(t, "config reload: bridge did not answer", 2, 5*time.Second) // and tried again
+	if err := g.bridge.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	g.reloaded(t, 1, time.Now())
+	g.publishOnce(t, "test/b", "3", 41)
+}
+
+func TestPollingSeesWritesAndRenames(t *testing.T) {
+	t.Parallel()
+	path := writeConfig(t, "a: 1\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan struct{}, 1)
+	done := make(chan struct{})
+	prev, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(done)
+		poll(ctx, path, prev, 10*time.Millisecond, func() {
+			select {
+			case signals <- struct{}{}:
+			default:
+			}
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-signals:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("polling missed %s", what)
+		}
+	}
+	if err := os.WriteFile(path, []byte("a: 22\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wait("a write")
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte("a: 33\n"), 0o600); err != nil { // same size as before
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	wait("a rename over the file")
+}
+
+func TestAnEditMadeWhileStartingIsApplied(t *testing.T) {
+	t.Parallel()
+	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: newSyncBuffer()}
+	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) + fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
+	g.path = writeConfig(t, g.head+"mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
+	g.bridge.Stop() // start-up waits for the bridge
+	g.run = start(t, newSyncBuffer(), g.log, "run", "--config", g.path, "--log-format", "json")
+	g.log.waitCount(t, "bridge not ready", 1, 5*time.Second)
+	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Desk lamp\"]}\n")
+	if err := g.bridge.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	g.log.waitCount(t, "huegate running", 1, 10*time.Second)
+	g.reloaded(t, 1, time.Now())
+	g.publishUntil(t, "test/b", "3", 123)
+}
+
+func TestTheWatchSeesAConfigMapSwap(t *testing.T) {
+	t.Parallel()
+	// A Kubernetes ConfigMap volume: config.yaml -> ..data/config.yaml, and
+	// an update swaps the ..data link to a new directory.
+	dir := t.TempDir()
+	mk := func(version, content string) {
+		t.Helper()
+		if err := os.Mkdir(filepath.Join(dir, version), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, version, "config.yaml"), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("..v1", "a: 1\n")
+	if err := os.Symlink("..v1", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.Symlink("..data/config.yaml", path); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := watchFile(ctx, path, zerolog.Nop())
+	defer func() { cancel(); w.wait() }()
+
+	mk("..v2", "a: 2\n")
+	if err := os.Symlink("..v2", filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.C:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the swap went unseen")
+	}
+	if got := readText(t, path); got != "a: 2\n" {
+		t.Fatalf("the file reads %q after the swap", got)
+	}
+}

@@ -1,0 +1,64 @@
+package hue
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/amimof/huego"
+)
+
+// Scene is a stored scene. GroupScenes belong to one group (Group is its
+// id); LightScenes name their lights and have no group.
+type Scene struct {
+	ID      string
+	Name    string
+	Type    string // "GroupScene" or "LightScene"
+	Group   string
+	Lights  []string
+	Recycle bool // made by an app for one use; the Hue app hides these
+}
+
+// Scenes reads every scene in one request, sorted by group id, then name,
+// then id.
+func (c *Client) Scenes(ctx context.Context) ([]Scene, error) {
+	body, err := c.get(ctx, "/scenes")
+	if err != nil {
+		return nil, err
+	}
+	return DecodeScenes(body)
+}
+
+// DecodeScenes reads the body of GET /scenes.
+func DecodeScenes(body []byte) ([]Scene, error) {
+	var raw map[string]huego.Scene
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("read scenes: %w: %s", ErrMalformed, describe(err))
+	}
+	out := make([]Scene, 0, len(raw))
+	for id, s := range raw {
+		out = append(out, Scene{ID: id, Name: s.Name, Type: s.Type, Group: s.Group, Lights: s.Lights, Recycle: s.Recycle})
+	}
+	sortByID(out, func(s Scene) string { return s.ID })
+	slices.SortStableFunc(out, func(a, b Scene) int {
+		if a.Group != b.Group {
+			return compareIDs(a.Group, b.Group)
+		}
+		return cmp.Compare(a.Name, b.Name)
+	})
+	return out, nil
+}
+
+// compareIDs orders numeric ids by number ("2" before "12"), others as text;
+// "" (a LightScene's group) comes first.
+func compareIDs(a, b string) int {
+	x, errx := strconv.Atoi(a)
+	y, erry := strconv.Atoi(b)
+	if errx == nil && erry == nil {
+		return cmp.Compare(x, y)
+	}
+	return cmp.Compare(a, b)
+}
