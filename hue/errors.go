@@ -59,8 +59,8 @@ var ErrTooLarge = errors.New("bridge answer too large")
 // ErrCertUnverified is an https bridge whose certificate no trusted
 // authority vouches for, with no pin set. Bridges use a private CA and no IP
 // address in their certificate, so only the pin can: retrying cannot help.
-var ErrCertUnverified = errors.New("bridge certificate cannot be verified; " +
-	"set bridge.cert_sha256 to the fingerprint recorded at pairing")
+var ErrCertUnverified = errors.New("bridge certificate cannot be verified: an https bridge needs " +
+	"bridge.cert_sha256, which `huegate pair --host https://<bridge>` records")
 
 // Retryable reports whether sending the same command again later may succeed.
 // Unauthorized, unknown resources, invalid values, other 4xx answers, a

@@ -91,7 +91,7 @@ func TestRunTrustsOnlyThePinnedBridgeCertificate(t *testing.T) {
 
 	for _, tt := range []struct{ pin, want string }{
 		{hue.Fingerprint([]byte("a different certificate")), "does not match bridge.cert_sha256"},
-		{`""`, "set bridge.cert_sha256"}, // no pin: no authority vouches for a bridge
+		{`""`, "needs bridge.cert_sha256"}, // no pin: no authority vouches for a bridge
 	} {
 		start := time.Now()
 		p := run(tt.pin)
