@@ -47,6 +47,12 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+# Mixed traffic through a cycle of bridge and broker faults for SOAKTIME
+# (default 10m), checking that goroutines and heap stay flat. Not in CI.
+SOAKTIME ?= 10m
+soak:
+	HUEGATE_SOAK=$(SOAKTIME) $(GO) test -count=1 -run '^TestSoak$$' -timeout 2h -v ./gateway
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue
 

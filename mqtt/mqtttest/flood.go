@@ -66,3 +66,7 @@ func (b *Broker) FloodLines(topic string, n int, line func(i int) []byte) {
 		b.tb.Fatalf("mqtttest: mosquitto_pub: %v: %s", err, out)
 	}
 }
+
+// Connected reports whether the publisher's connection is up; after a broker
+// restart it reconnects by itself within about 100ms.
+func (p *Publisher) Connected() bool { return p.c.IsConnectionOpen() }
