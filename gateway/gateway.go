@@ -143,6 +143,9 @@ func (g *Gateway) Start(ctx context.Context, ms []mapping.Mapping) error {
 	if err := g.swap(t); err != nil {
 		return err
 	}
+	if err := g.subscribeCommands(); err != nil {
+		return err
+	}
 	g.startStates(wctx)
 	return nil
 }
@@ -253,6 +256,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	for _, topic := range g.Topics() {
 		_ = g.broker.Unsubscribe(topic)
 	}
+	g.unsubscribeCommands()
 	var err error
 	for _, p := range g.pools {
 		if e := p.flush(ctx); e != nil && err == nil {

@@ -78,6 +78,7 @@ func (s *bridgeState) poll(ctx context.Context) error {
 		if groups, err = s.pool.bridge.Groups(ctx); err == nil {
 			s.setOnline(true)
 			s.applyPoll(lights, groups, start)
+			s.afterPoll(ctx)
 			return nil
 		}
 	}
@@ -117,14 +118,10 @@ func (s *bridgeState) applyPoll(lights []hue.Light, groups []hue.Group, start ti
 	s.polled = true
 	s.mu.Unlock()
 	for _, l := range changed {
-		if !s.g.synced(s.pool, l.ID, level(l.State)) {
-			s.syncDue.Store(true)
-		}
+		s.g.synced(s.pool, l.ID, level(l.State))
 	}
-	// A sync publish that could not go out (the broker was down) is made
-	// with the bridge's state of the moment once it can: see addStates.
-	if first || s.syncDue.Load() {
-		s.syncDue.Store(!s.g.syncAtStart(s.pool, s.lightLevel))
+	if first {
+		s.g.syncAtStart(s.pool, s.lightLevel)
 	}
 }
 
@@ -142,7 +139,7 @@ func (s *bridgeState) applyGroups(groups []hue.Group, start time.Time) {
 		}
 		s.moveTopic(e, slugs[g.ID], s.groupTopic)
 		e.group = g
-		s.publish(e, s.groupTopic(e.slug), groupPayload(g))
+		s.publish(e, s.groupTopic(e.slug), groupPayload(g, s.modesOf(g)))
 	}
 	s.forget(s.groups, seen, s.groupTopic)
 }

@@ -33,7 +33,8 @@ type slot struct {
 	id   string
 
 	// Guarded by pool.mu.
-	want     hue.State
+	want     hue.State // fields not sent yet; cleared when a worker takes them
+	sending  hue.State // what the worker in flight sends
 	dirty    bool      // want has not been sent yet
 	queued   bool      // in the pool's FIFO
 	inflight bool      // a worker owns it (waiting for budget or sending)
@@ -203,24 +204,31 @@ func (p *pool) next(ctx context.Context) *slot {
 
 // take snapshots the slot's newest state at the moment of sending, so a
 // value that arrived while the worker waited for budget is the one sent.
+// The fields taken are cleared: the next command carries only what is asked
+// after this one, so a colour sent once is not sent again with every later
+// brightness, over changes made in the Hue app since.
 func (p *pool) take(s *slot) (hue.State, time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	st := s.want
+	s.sending, s.want = st, hue.State{}
 	s.dirty = false
-	s.want.Fields &^= hue.FieldScene // a scene is recalled once, not re-sent
 	return st, s.newest
 }
 
 // finish records a send's outcome. On a retryable failure the slot is
-// dirty again, so the newest value (not necessarily the one that failed) is
-// resent after the bridge-wide pause; after a timeout that is what stops a
-// stale in-flight command from being the last to land.
-func (p *pool) finish(s *slot, retry bool) {
+// dirty again with what failed under anything newer, so the newest value
+// (not necessarily the one that failed) is resent after the bridge-wide
+// pause; after a timeout that is what stops a stale in-flight command from
+// being the last to land.
+func (p *pool) finish(s *slot, sent hue.State, retry bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s.inflight = false
+	s.sending = hue.State{}
 	if retry {
+		sent.Merge(s.want)
+		s.want = sent
 		s.dirty = true
 	}
 	if s.dirty && !s.waiting {
@@ -231,7 +239,7 @@ func (p *pool) finish(s *slot, retry bool) {
 
 // requeue puts back a slot whose worker stopped before sending.
 func (p *pool) requeue(s *slot) {
-	p.finish(s, false)
+	p.finish(s, hue.State{}, false)
 }
 
 // run is one worker: take a slot, wait for the bridge to be healthy and for
@@ -259,7 +267,7 @@ func (p *pool) wait(ctx context.Context, s *slot) error {
 		if err := p.pause.wait(ctx); err != nil {
 			return err
 		}
-		if err := budget.Wait(ctx); err != nil {
+		if err := takeToken(ctx, budget); err != nil {
 			return err
 		}
 		// Another worker's request may have failed while this one waited
@@ -280,7 +288,7 @@ func (p *pool) send(ctx context.Context, s *slot) {
 		err = p.bridge.SetLight(ctx, s.id, st)
 	}
 	retry := p.outcome(s, st, newest, err)
-	p.finish(s, retry)
+	p.finish(s, st, retry)
 }
 
 // outcome logs and reports a send, adjusts the bridge-wide pause and says
@@ -315,6 +323,21 @@ func (p *pool) busy(k kind, id string) bool {
 	defer p.mu.Unlock()
 	s := p.slots[slotKey{k, id}]
 	return s != nil && s.busy()
+}
+
+// intended is the on/off huegate last asked of a slot and has not seen
+// confirmed yet: the pending value, else the one in flight. ok is false when
+// neither says; the state mirror knows then.
+func (p *pool) intended(s *slot) (on, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case s.want.Has(hue.FieldOn):
+		return s.want.On, true
+	case s.sending.Has(hue.FieldOn):
+		return s.sending.On, true
+	}
+	return false, false
 }
 
 // flush waits until every slot has been sent, or ctx ends.

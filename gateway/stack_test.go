@@ -32,16 +32,21 @@ type stack struct {
 
 type stackOptions struct {
 	lightRate  float64
+	groupRate  float64
 	bridgeOpt  []huetest.Option
 	state      *gateway.StateOptions
-	brokerConf []string  // extra mosquitto.conf lines
-	log        io.Writer // the gateway's log; nil: the test log
+	retained   map[string]string // published, retained, before huegate starts
+	brokerConf []string          // extra mosquitto.conf lines
+	log        io.Writer         // the gateway's log; nil: the test log
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{events: &countingEvents{rejected: map[string]int{}}}
 	s.broker = mqtttest.StartMosquitto(t, o.brokerConf...)
+	for topic, payload := range o.retained {
+		mqtttest.Publish(t, s.broker.URL, topic, []byte(payload), true)
+	}
 	s.bridge = huetest.NewServer(t, fixture, o.bridgeOpt...)
 	hc := hueClient(t, s.bridge)
 	s.client = mqttClient(t, s.broker)
@@ -53,7 +58,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
 		Bridges: map[string]gateway.Bridge{"default": hc},
-		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate}},
+		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate, GroupRate: o.groupRate}},
 		Events:  s.events,
 		State:   o.state,
 		Log:     log,

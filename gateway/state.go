@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/hue"
@@ -16,6 +15,10 @@ type StateOptions struct {
 	Prefix       string        // huegate's topic prefix, e.g. "huegate"
 	PollInterval time.Duration // how often lights and groups are read; default 2 s
 	SafetyPoll   time.Duration // the poll interval while the event stream is up; default 60 s
+	// OnInventory, if set, gets each bridge's lights, groups and scenes after
+	// a poll that changed them (see Inventory). It runs on the bridge's poll
+	// goroutine: it may publish, but must not wait long.
+	OnInventory func(Inventory)
 }
 
 func (o StateOptions) defaults() StateOptions {
@@ -33,11 +36,10 @@ func (o StateOptions) defaults() StateOptions {
 type bridgeState struct {
 	g    *Gateway
 	pool *pool
+	name string // the bridge's name in the configuration
 	base string // prefix, plus the bridge's name when there are several
 	opts StateOptions
 	poke chan struct{} // poll now (the event stream saw a change)
-
-	syncDue atomic.Bool // a sync publish failed: publish the bridge's state to sync topics on the next poll
 
 	mu     sync.Mutex // also orders publishes, so a retained state is never older than the cache
 	polled bool       // the first poll is done: later differences are outside changes
@@ -45,6 +47,7 @@ type bridgeState struct {
 	groups map[string]*entry
 	online int8 // -1 unknown, 0 offline, 1 online
 	stream bool // the event stream is connected
+	known  known
 }
 
 // entry is one light or group: what the bridge says (or what huegate just
@@ -57,9 +60,9 @@ type entry struct {
 	commanded time.Time // last successful command from huegate
 }
 
-func newBridgeState(g *Gateway, p *pool, base string, o StateOptions) *bridgeState {
+func newBridgeState(g *Gateway, p *pool, name, base string, o StateOptions) *bridgeState {
 	return &bridgeState{
-		g: g, pool: p, base: base, opts: o.defaults(),
+		g: g, pool: p, name: name, base: base, opts: o.defaults(),
 		poke:   make(chan struct{}, 1),
 		lights: map[string]*entry{},
 		groups: map[string]*entry{},
@@ -111,7 +114,8 @@ func (s *bridgeState) publishStatus() {
 
 // republish sends everything again: after a (re)connect the broker may have
 // lost retained messages, and the core promise is a full set on connect.
-func (s *bridgeState) republish() {
+// It reports whether the bridge has been read yet.
+func (s *bridgeState) republish() (polled bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publishStatus()
@@ -125,10 +129,11 @@ func (s *bridgeState) republish() {
 			_ = s.g.broker.Publish(s.groupTopic(e.slug), e.published, true)
 		}
 	}
+	return s.polled
 }
 
 // lightJSON is the state payload of a light. id, name, on, bri and reachable
-// are always present.
+// are always present, and so are the zigbee2mqtt fields state and color_mode.
 type lightJSON struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
@@ -141,12 +146,14 @@ type lightJSON struct {
 	Sat       *uint8    `json:"sat,omitempty"`
 	XY        []float32 `json:"xy,omitempty"`
 	Type      string    `json:"type"`
+	haFields
 }
 
 func lightPayload(l hue.Light) []byte {
 	st := l.State
 	j := lightJSON{ID: l.ID, Name: l.Name, On: st.On, Bri: st.Bri, Reachable: st.Reachable,
-		ColorMode: st.ColorMode, CT: st.CT, XY: st.XY, Type: l.Type}
+		ColorMode: st.ColorMode, CT: st.CT, XY: st.XY, Type: l.Type,
+		haFields: newHAFields(st.On, st, colorModes(l))}
 	if len(st.XY) == 2 { // colour lights also report hue and sat
 		j.Hue, j.Sat = &st.Hue, &st.Sat
 	}
@@ -163,15 +170,19 @@ type groupJSON struct {
 	AllOn  bool     `json:"all_on"`
 	On     bool     `json:"on"`
 	Bri    uint8    `json:"bri"`
+	haFields
 }
 
-func groupPayload(g hue.Group) []byte {
+// groupPayload is a group's state; its zigbee2mqtt state is ON while any
+// member is on, as the Hue app shows a room.
+func groupPayload(g hue.Group, modes []string) []byte {
 	lights := g.Lights
 	if lights == nil {
 		lights = []string{}
 	}
 	b, _ := json.Marshal(groupJSON{ID: g.ID, Name: g.Name, Type: g.Type, Lights: lights,
-		AnyOn: g.AnyOn, AllOn: g.AllOn, On: g.Action.On, Bri: g.Action.Bri})
+		AnyOn: g.AnyOn, AllOn: g.AllOn, On: g.Action.On, Bri: g.Action.Bri,
+		haFields: newHAFields(g.AnyOn, g.Action, modes)})
 	return b
 }
 
@@ -200,7 +211,7 @@ func (s *bridgeState) applyCommand(k kind, id string, st hue.State) {
 		}
 	}
 	e.group.AnyOn, e.group.AllOn = s.anyAll(e.group.Lights)
-	s.publish(e, s.groupTopic(e.slug), groupPayload(e.group))
+	s.publish(e, s.groupTopic(e.slug), groupPayload(e.group, s.modesOf(e.group)))
 }
 
 func (s *bridgeState) applyToLight(id string, st hue.State, now time.Time) {

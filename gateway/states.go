@@ -15,14 +15,16 @@ func (g *Gateway) addStates(o StateOptions) {
 			base += "/" + name
 		}
 		p := g.pools[name]
-		p.state = newBridgeState(g, p, base, o)
+		p.state = newBridgeState(g, p, name, base, o)
 		g.states = append(g.states, p.state)
 	}
 	g.broker.OnConnect(func() {
 		for _, s := range g.states {
-			s.republish()
-			if s.syncDue.Load() {
-				s.pokePoll() // the sync publish that failed goes out now
+			if s.republish() {
+				// The first poll may have finished before the broker was
+				// up, and a restarted broker has lost the retained value:
+				// the bridge's state goes to the sync topics on every connect.
+				g.syncAtStart(s.pool, s.lightLevel)
 			}
 		}
 	})

@@ -43,46 +43,40 @@ func (r *route) syncsFrom(p *pool, id string) bool {
 // mapping whose first light it is publishes the light's value, converted
 // into the mapping's range, retained to its topic, and the mapping's other
 // lights follow. The light that changed gets no command, and the broker's
-// echo of the publish is ignored, so nothing loops. It reports whether every
-// publish went out.
-func (g *Gateway) synced(p *pool, id string, l mapping.Level) bool {
-	ok := true
+// echo of the publish is ignored, so nothing loops. A publish made while the
+// broker is away is made again, with the bridge's state, on connect.
+func (g *Gateway) synced(p *pool, id string, l mapping.Level) {
 	for topic, r := range *g.routes.Load() {
 		if r.syncsFrom(p, id) {
-			ok = g.syncRoute(topic, r, l, true) && ok
+			g.syncRoute(topic, r, l, true)
 		}
 	}
-	return ok
 }
 
 // syncAtStart publishes the bridge's current state to every sync mapping's
-// topic once the first poll is in: the bridge's state wins over whatever the
-// topic held while huegate was down. No command is sent. It reports whether
-// every publish went out; the poller calls it again after a reconnect if not.
-func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) bool {
-	ok := true
+// topic once the first poll is in, and on every connect after it: the
+// bridge's state wins over whatever the topic held while huegate (or the
+// broker) was down. No command is sent.
+func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) {
 	for topic, r := range *g.routes.Load() {
 		if !r.m.Sync || r.pool != p || len(r.slots) == 0 || r.slots[0].kind != kindLight {
 			continue
 		}
-		if l, found := levelOf(r.slots[0].id); found {
-			ok = g.syncRoute(topic, r, l, false) && ok
+		if l, ok := levelOf(r.slots[0].id); ok {
+			g.syncRoute(topic, r, l, false)
 		}
 	}
-	return ok
 }
 
-func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) (published bool) {
+func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) {
 	v := r.m.Range.Value(l)
 	payload := strconv.FormatFloat(v, 'f', -1, 64)
 	r.echo.Store(&echo{payload: payload, until: time.Now().Add(echoWindow)})
-	published = true
 	if err := g.broker.Publish(topic, []byte(payload), true); err != nil {
 		r.echo.Store(nil) // no echo is coming
-		published = false
 		ev := g.log.Warn()
 		if errors.Is(err, mqtt.ErrNotConnected) {
-			ev = g.log.Debug() // retried on every poll until connected: not worth a warning each time
+			ev = g.log.Debug() // expected while the broker is away; made again on connect
 		}
 		ev.Err(err).Str("topic", topic).Msg("sync: could not publish the light's value; it goes out on reconnect")
 	} else {
@@ -95,5 +89,4 @@ func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool
 			r.pool.set(s, st, 0, now)
 		}
 	}
-	return published
 }

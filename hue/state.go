@@ -44,13 +44,25 @@ const colour = FieldBri | FieldHue | FieldSat | FieldXY | FieldCT
 
 // Merge lays n over s: every field n sets wins, the rest of s stays. A merge
 // that switches the light off drops the colour fields, which an off light
-// refuses and which the newer command superseded anyway.
+// refuses and which the newer command superseded anyway, and a pending scene.
+// Colour modes replace each other (the bridge would let an older xy win over
+// a newer ct), and a scene, being a whole state, replaces everything pending.
 func (s *State) Merge(n State) {
 	defer func() {
 		if s.Has(FieldOn) && !s.On {
-			s.Fields &^= colour
+			s.Fields &^= colour | FieldScene
 		}
 	}()
+	switch {
+	case n.Has(FieldScene):
+		s.Fields = 0
+	case n.Has(FieldXY):
+		s.Fields &^= FieldCT | FieldHue | FieldSat
+	case n.Has(FieldCT):
+		s.Fields &^= FieldXY | FieldHue | FieldSat
+	case n.Has(FieldHue | FieldSat):
+		s.Fields &^= FieldXY | FieldCT
+	}
 	if n.Has(FieldOn) {
 		s.On = n.On
 	}

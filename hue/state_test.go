@@ -41,3 +41,39 @@ func BenchmarkStateAppendJSON(b *testing.B) {
 		buf = s.AppendJSON(buf[:0])
 	}
 }
+
+func TestMergeLetsTheNewestColourModeWin(t *testing.T) {
+	tests := []struct {
+		name         string
+		older, newer State
+		want         string
+	}{
+		{"ct after xy", State{Fields: FieldOn | FieldXY, On: true, XY: [2]float64{0.5, 0.4}}, State{Fields: FieldCT, CT: 300}, `{"on":true,"ct":300}`},
+		{"xy after hue and sat", State{Fields: FieldHue | FieldSat, Hue: 0, Sat: 0}, State{Fields: FieldXY, XY: [2]float64{0.1, 0.2}}, `{"xy":[0.1000,0.2000]}`},
+		{"hue after ct keeps brightness", State{Fields: FieldBri | FieldCT, Bri: 9, CT: 300}, State{Fields: FieldHue, Hue: 0}, `{"bri":9,"hue":0}`},
+		{"brightness keeps the colour", State{Fields: FieldXY, XY: [2]float64{0.1, 0.2}}, State{Fields: FieldBri, Bri: 3}, `{"bri":3,"xy":[0.1000,0.2000]}`},
+	}
+	for _, tt := range tests {
+		s := tt.older
+		s.Merge(tt.newer)
+		if got := string(s.AppendJSON(nil)); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestMergeTreatsASceneAsAWholeState(t *testing.T) {
+	s := State{Fields: FieldOn | FieldBri | FieldCT, On: true, Bri: 10, CT: 300}
+	s.Merge(State{Fields: FieldScene | FieldTransition, Scene: "R3lax", TransitionTime: 0})
+	if got := string(s.AppendJSON(nil)); got != `{"transitiontime":0,"scene":"R3lax"}` {
+		t.Fatalf("scene over pending fields: %s", got)
+	}
+	s.Merge(State{Fields: FieldOn, On: false})
+	if got := string(s.AppendJSON(nil)); got != `{"on":false,"transitiontime":0}` {
+		t.Fatalf("off after a pending scene: %s", got)
+	}
+	s.Merge(State{Fields: FieldScene, Scene: "C0nc"})
+	if got := string(s.AppendJSON(nil)); got != `{"scene":"C0nc"}` {
+		t.Fatalf("scene after off: %s", got)
+	}
+}

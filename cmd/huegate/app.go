@@ -8,6 +8,7 @@ import (
 
 	"github.com/huegate/huegate/cmd/huegate/internal/config"
 	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/gateway/homeassistant"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"
@@ -20,6 +21,7 @@ type app struct {
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
 	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
+	ha      *homeassistant.Discovery // nil unless homeassistant.enabled
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
@@ -34,16 +36,21 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 	if err != nil {
 		return nil, err
 	}
+	state := &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)}
+	ha := newDiscovery(cfg, broker, log)
+	if ha != nil {
+		state.OnInventory = ha.Update
+	}
 	gw, err := gateway.New(gateway.Options{
-		Broker: broker, Bridges: bridges, Budgets: budgets, Log: log,
-		State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)},
+		Broker: broker, Bridges: bridges, Budgets: budgets, Log: log, State: state,
 	})
 	if err != nil {
 		broker.Close(time.Second)
 		return nil, err
 	}
-	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges}
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, ha: ha}
 	if err := a.start(ctx, cfg); err != nil {
+		a.stopDiscovery()
 		broker.Close(2 * time.Second)
 		return nil, err
 	}
@@ -54,6 +61,11 @@ func (a *app) start(ctx context.Context, cfg *config.Config) error {
 	if err := a.checkNames(ctx, cfg); err != nil {
 		return err
 	}
+	if a.ha != nil {
+		if err := a.ha.Start(); err != nil {
+			return err
+		}
+	}
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, cfg.Mappings) }); err != nil {
 		return err
 	}
@@ -61,6 +73,9 @@ func (a *app) start(ctx context.Context, cfg *config.Config) error {
 		return err
 	}
 	a.log.Info().Strs("topics", a.gateway.Topics()).Msg("huegate running")
+	if a.ha != nil {
+		a.log.Info().Str("birth_topic", a.ha.BirthTopic()).Msg("home assistant discovery on")
+	}
 	return nil
 }
 
@@ -72,6 +87,7 @@ func (a *app) stop(timeout time.Duration) error {
 	if err != nil {
 		a.log.Warn().Err(err).Msg("shutdown: some values were not sent")
 	}
+	a.stopDiscovery()
 	a.broker.Close(2 * time.Second)
 	return nil
 }
@@ -145,4 +161,22 @@ func newBroker(cfg *config.Config, log zerolog.Logger) (*mqtt.Client, error) {
 		opts.TLS = tlsCfg
 	}
 	return mqtt.New(opts)
+}
+
+// newDiscovery is Home Assistant discovery when the config turns it on.
+func newDiscovery(cfg *config.Config, broker *mqtt.Client, log zerolog.Logger) *homeassistant.Discovery {
+	if !cfg.HomeAssistant.Enabled {
+		return nil
+	}
+	v, _ := buildVersion()
+	return homeassistant.New(homeassistant.Options{
+		Broker: broker, Prefix: cfg.HomeAssistant.DiscoveryPrefix, StatusTopic: cfg.MQTT.StatusTopic(),
+		Version: v, Log: log.With().Str("part", "homeassistant").Logger(),
+	})
+}
+
+func (a *app) stopDiscovery() {
+	if a.ha != nil {
+		a.ha.Stop()
+	}
 }

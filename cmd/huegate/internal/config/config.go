@@ -17,6 +17,14 @@ type Config struct {
 	MQTT     MQTT
 	Mappings []mapping.Mapping
 	Warnings []string // unknown keys and other things that do not stop start-up
+
+	HomeAssistant HomeAssistant
+}
+
+// HomeAssistant is MQTT discovery for Home Assistant.
+type HomeAssistant struct {
+	Enabled         bool
+	DiscoveryPrefix string // where Home Assistant looks for configs; its own default is homeassistant
 }
 
 // Bridge is one Hue bridge.
@@ -69,6 +77,9 @@ var defaults = map[string]any{
 	"mqtt.cert_file":            "",
 	"mqtt.key_file":             "",
 	"mqtt.insecure_skip_verify": false,
+
+	"homeassistant.enabled":          false,
+	"homeassistant.discovery_prefix": "homeassistant",
 }
 
 // bridgeKeys are the keys of one bridge, in `bridge:` or `bridges.<name>:`.

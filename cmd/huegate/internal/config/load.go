@@ -71,6 +71,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	c.Bridges = r.bridges()
 	c.MQTT = r.mqtt()
 	c.Mappings = r.mappings()
+	c.HomeAssistant = r.homeAssistant()
 	c.Warnings = unknownKeys(v)
 	r.problems = append(r.problems, validate(c)...)
 	if len(r.problems) > 0 {

@@ -19,6 +19,7 @@ func validate(c *Config) Problems {
 	}
 	p = append(p, validateMQTT(c.MQTT)...)
 	p = append(p, validateMappings(c)...)
+	p = append(p, validateHomeAssistant(c.HomeAssistant)...)
 	return p
 }
 

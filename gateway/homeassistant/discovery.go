@@ -1,0 +1,177 @@
+package homeassistant
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/mqtt"
+	"github.com/rs/zerolog"
+)
+
+// Options configures Discovery.
+type Options struct {
+	Broker      gateway.Broker
+	Prefix      string // Home Assistant's discovery prefix; default "homeassistant"
+	StatusTopic string // huegate's own availability topic, e.g. "huegate/status"
+	Version     string // huegate's version, shown by Home Assistant as the origin's
+	Log         zerolog.Logger
+}
+
+// Discovery keeps Home Assistant's discovery configs in line with the
+// bridges' inventories.
+type Discovery struct {
+	broker gateway.Broker
+	names  names
+	log    zerolog.Logger
+	birth  chan struct{} // Home Assistant came online: publish everything again
+
+	mu      sync.Mutex
+	configs map[string]map[string][]byte // by bridge: topic -> retained config
+	clear   map[string]bool              // topics whose removal has not reached the broker
+	started bool
+	stopped bool
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// New prepares a Discovery; nothing is published or subscribed until Start.
+// Update may be called before Start: what it publishes while the broker is
+// not connected goes out on connect.
+func New(o Options) *Discovery {
+	if o.Prefix == "" {
+		o.Prefix = "homeassistant"
+	}
+	return &Discovery{
+		broker:  o.Broker,
+		names:   names{prefix: o.Prefix, status: o.StatusTopic, version: o.Version},
+		log:     o.Log,
+		birth:   make(chan struct{}, 1),
+		configs: map[string]map[string][]byte{},
+		clear:   map[string]bool{},
+		done:    make(chan struct{}),
+	}
+}
+
+// BirthTopic is where Home Assistant announces itself.
+func (d *Discovery) BirthTopic() string { return d.names.prefix + "/status" }
+
+// Start subscribes to Home Assistant's birth message and republishes on
+// every connect. Call it before the broker connects.
+func (d *Discovery) Start() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.started {
+		return fmt.Errorf("home assistant discovery already started")
+	}
+	if err := d.broker.Subscribe(d.BirthTopic(), d.onBirth); err != nil {
+		return fmt.Errorf("subscribe %q: %w", d.BirthTopic(), err)
+	}
+	d.broker.OnConnect(d.republish)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.started, d.cancel = true, cancel
+	go d.run(ctx)
+	return nil
+}
+
+// Stop unsubscribes and ends the goroutine Start began. The configs stay
+// retained on the broker: huegate going away is what availability says.
+func (d *Discovery) Stop() {
+	d.mu.Lock()
+	if !d.started || d.stopped {
+		d.stopped = true
+		d.mu.Unlock()
+		return
+	}
+	d.stopped = true
+	d.mu.Unlock()
+	_ = d.broker.Unsubscribe(d.BirthTopic())
+	d.cancel()
+	<-d.done
+}
+
+// onBirth runs on the MQTT delivery path, so it only signals. A retained
+// "online" is an old announcement replayed at subscribe time, and huegate
+// publishes everything on connect anyway.
+func (d *Discovery) onBirth(msg mqtt.Message) {
+	if msg.Retained || string(bytes.TrimSpace(msg.Payload)) != "online" {
+		return
+	}
+	select {
+	case d.birth <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Discovery) run(ctx context.Context) {
+	defer close(d.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.birth:
+			d.log.Info().Msg("home assistant came online; publishing discovery again")
+			d.republish()
+		}
+	}
+}
+
+// Update is the gateway's inventory hook: it publishes the configs that
+// changed for this bridge and clears those of lights, groups and scenes
+// that are gone.
+func (d *Discovery) Update(inv gateway.Inventory) {
+	next := d.names.configs(inv)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return
+	}
+	old := d.configs[inv.Bridge]
+	for topic, payload := range next {
+		delete(d.clear, topic)
+		if !bytes.Equal(old[topic], payload) {
+			d.publish(topic, payload)
+		}
+	}
+	for topic := range old {
+		if _, ok := next[topic]; !ok {
+			d.clear[topic] = true
+			d.publish(topic, nil)
+		}
+	}
+	d.configs[inv.Bridge] = next
+	d.log.Debug().Str("bridge", inv.Bridge).Int("configs", len(next)).Msg("home assistant discovery updated")
+}
+
+// republish sends every config again, and the removals not yet confirmed:
+// a broker without persistence forgets retained messages when it restarts,
+// and Home Assistant asks again with its birth message.
+func (d *Discovery) republish() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped {
+		return
+	}
+	for _, configs := range d.configs {
+		for topic, payload := range configs {
+			d.publish(topic, payload)
+		}
+	}
+	for topic := range d.clear {
+		d.publish(topic, nil)
+	}
+}
+
+// publish sends one retained message. A removal that reached the broker is
+// done with. Callers hold d.mu.
+func (d *Discovery) publish(topic string, payload []byte) {
+	if err := d.broker.Publish(topic, payload, true); err != nil {
+		d.log.Debug().Err(err).Str("topic", topic).Msg("discovery not published; it goes out on connect")
+		return
+	}
+	if payload == nil {
+		delete(d.clear, topic)
+	}
+}

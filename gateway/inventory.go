@@ -1,0 +1,197 @@
+package gateway
+
+import (
+	"cmp"
+	"context"
+	"reflect"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+)
+
+// Inventory is one bridge's lights, groups and scenes as the state mirror
+// last read them, with the topics huegate uses for each. It holds no state
+// (on, brightness): it changes when something is added, removed, renamed or
+// updated, and that is when StateOptions.OnInventory gets it.
+type Inventory struct {
+	Bridge      string           // the bridge's name in huegate's configuration
+	Config      hue.BridgeConfig // the bridge's own name and id; empty when it cannot tell
+	StatusTopic string           // the bridge's availability topic (online/offline)
+	Lights      []InventoryLight
+	Groups      []InventoryGroup
+	Scenes      []hue.Scene // every scene; GroupScenes name their group
+}
+
+// InventoryLight is one light and its topics.
+type InventoryLight struct {
+	ID, Name, Type                 string
+	ModelID, ProductName, UniqueID string
+	Manufacturer, SwVersion        string
+	ColorModes                     []string // onoff, brightness, or color_temp and/or xy
+	StateTopic, SetTopic           string
+}
+
+// InventoryGroup is one group and its topics.
+type InventoryGroup struct {
+	ID, Name, Type, Class string
+	Lights                []string
+	ColorModes            []string // what the members can do together
+	StateTopic, SetTopic  string
+}
+
+// SceneReader is a bridge that lists its scenes (*hue.Client does).
+type SceneReader interface {
+	Scenes(ctx context.Context) ([]hue.Scene, error)
+}
+
+// ConfigReader is a bridge that tells its name and id (*hue.Client does).
+type ConfigReader interface {
+	BridgeConfig(ctx context.Context) (hue.BridgeConfig, error)
+}
+
+// Scenes change rarely and are only read every sceneEvery, or after a
+// command named one huegate did not know, at most every sceneRetry.
+const (
+	sceneEvery = time.Minute
+	sceneRetry = 10 * time.Second
+)
+
+// known is what the mirror knows besides states. Guarded by bridgeState.mu.
+type known struct {
+	lightSlugs map[string]string // topic level -> id, for the set topics
+	groupSlugs map[string]string
+	scenes     []hue.Scene
+	scenesAt   time.Time // last read
+	scenesDue  bool      // read again at the next poll
+	config     hue.BridgeConfig
+	inventory  *Inventory // last handed to the hook
+}
+
+// afterPoll brings the set topics' index up to date with the poll, reads
+// scenes and the bridge's name when due, and hands the inventory to the
+// hook when it changed.
+func (s *bridgeState) afterPoll(ctx context.Context) {
+	s.index()
+	s.readScenes(ctx)
+	configured := s.readConfig(ctx)
+	if s.opts.OnInventory == nil || !configured {
+		return
+	}
+	if inv, changed := s.inventory(); changed {
+		s.opts.OnInventory(inv)
+	}
+}
+
+func (s *bridgeState) index() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.known.lightSlugs = slugIndex(s.lights)
+	s.known.groupSlugs = slugIndex(s.groups)
+}
+
+func slugIndex(m map[string]*entry) map[string]string {
+	out := make(map[string]string, len(m))
+	for id, e := range m {
+		out[e.slug] = id
+	}
+	return out
+}
+
+func (s *bridgeState) readScenes(ctx context.Context) {
+	sr, ok := s.pool.bridge.(SceneReader)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	due := s.known.scenesDue || time.Since(s.known.scenesAt) >= sceneEvery
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	scenes, err := sr.Scenes(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.g.pollWarn.Warn().Err(err).Msg("reading the bridge's scenes failed; scene names resolve from the last list")
+		return
+	}
+	s.known.scenes, s.known.scenesAt, s.known.scenesDue = scenes, time.Now(), false
+}
+
+// readConfig reads the bridge's name and id once. It reports whether they
+// are known (or the bridge cannot tell), which the inventory waits for so
+// the ids built from them do not change under the hook.
+func (s *bridgeState) readConfig(ctx context.Context) bool {
+	cr, ok := s.pool.bridge.(ConfigReader)
+	if !ok || s.opts.OnInventory == nil {
+		return true
+	}
+	s.mu.Lock()
+	have := s.known.config.BridgeID != ""
+	s.mu.Unlock()
+	if have {
+		return true
+	}
+	cfg, err := cr.BridgeConfig(ctx)
+	if err != nil {
+		s.g.pollWarn.Warn().Err(err).Msg("reading the bridge's name and id failed")
+		return false
+	}
+	s.mu.Lock()
+	s.known.config = cfg
+	s.mu.Unlock()
+	return true
+}
+
+// inventory builds the current inventory and reports whether it differs
+// from the one last handed out.
+func (s *bridgeState) inventory() (Inventory, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inv := Inventory{Bridge: s.name, Config: s.known.config, StatusTopic: s.statusTopic(), Scenes: s.known.scenes}
+	for _, id := range sortedKeys(s.lights) {
+		e := s.lights[id]
+		l := e.light
+		inv.Lights = append(inv.Lights, InventoryLight{
+			ID: l.ID, Name: l.Name, Type: l.Type, ModelID: l.ModelID, ProductName: l.ProductName,
+			UniqueID: l.UniqueID, Manufacturer: l.Manufacturer, SwVersion: l.SwVersion,
+			ColorModes: colorModes(l), StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
+		})
+	}
+	for _, id := range sortedKeys(s.groups) {
+		e := s.groups[id]
+		g := e.group
+		inv.Groups = append(inv.Groups, InventoryGroup{
+			ID: g.ID, Name: g.Name, Type: g.Type, Class: g.Class, Lights: slices.Clone(g.Lights),
+			ColorModes: s.modesOf(g), StateTopic: s.groupTopic(e.slug), SetTopic: s.setTopic(kindGroup, e.slug),
+		})
+	}
+	if s.known.inventory != nil && reflect.DeepEqual(*s.known.inventory, inv) {
+		return inv, false
+	}
+	s.known.inventory = &inv
+	return inv, true
+}
+
+func sortedKeys(m map[string]*entry) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sortByNumber(ids)
+	return ids
+}
+
+// sortByNumber orders ids numerically ("2" before "12"), others as text.
+func sortByNumber(ids []string) {
+	slices.SortFunc(ids, func(a, b string) int {
+		x, errx := strconv.Atoi(a)
+		y, erry := strconv.Atoi(b)
+		if errx == nil && erry == nil {
+			return cmp.Compare(x, y)
+		}
+		return cmp.Compare(a, b)
+	})
+}
