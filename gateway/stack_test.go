@@ -35,9 +35,10 @@ type stackOptions struct {
 	groupRate  float64
 	bridgeOpt  []huetest.Option
 	state      *gateway.StateOptions
-	retained   map[string]string // published, retained, before huegate starts
-	brokerConf []string          // extra mosquitto.conf lines
-	log        io.Writer         // the gateway's log; nil: the test log
+	retained   map[string]string                // published, retained, before huegate starts
+	brokerConf []string                         // extra mosquitto.conf lines
+	log        io.Writer                        // the gateway's log; nil: the test log
+	wrap       func(*hue.Client) gateway.Bridge // wraps the bridge client, e.g. to record calls
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
@@ -57,7 +58,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	var err error
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
-		Bridges: map[string]gateway.Bridge{"default": hc},
+		Bridges: map[string]gateway.Bridge{"default": bridgeOf(hc, o.wrap)},
 		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate, GroupRate: o.groupRate}},
 		Events:  s.events,
 		State:   o.state,
@@ -157,4 +158,11 @@ func maxPerWindow(reqs []huetest.Request, w time.Duration) int {
 		best = max(best, n)
 	}
 	return best
+}
+
+func bridgeOf(c *hue.Client, wrap func(*hue.Client) gateway.Bridge) gateway.Bridge {
+	if wrap == nil {
+		return c
+	}
+	return wrap(c)
 }

@@ -21,7 +21,7 @@ type app struct {
 	broker  *mqtt.Client
 	gateway *gateway.Gateway
 	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
-	ha      *homeassistant.Discovery // nil unless homeassistant.enabled
+	ha      *homeassistant.Discovery  // nil unless homeassistant.enabled
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
