@@ -53,6 +53,12 @@ SOAKTIME ?= 10m
 soak:
 	HUEGATE_SOAK=$(SOAKTIME) $(GO) test -count=1 -run '^TestSoak$$' -timeout 2h -v ./gateway
 
+# The built-in broker, an emulated bridge and the gateway in one process.
+# Flags go in DEMOFLAGS, e.g. make demo DEMOFLAGS='--mqtt-listen 127.0.0.1:1884'.
+DEMOFLAGS ?=
+demo: build
+	@./huegate demo $(DEMOFLAGS)
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./mapping ./gateway ./hue
 

@@ -7,7 +7,6 @@ import (
 
 	"github.com/huegate/huegate/hue"
 	"github.com/rs/zerolog"
-	"golang.org/x/time/rate"
 )
 
 // kind says whether a slot drives a light or a group; they have separate
@@ -48,8 +47,8 @@ type slot struct {
 // one token bucket per budget shared by all of them.
 type pool struct {
 	bridge  Bridge
-	lights  *rate.Limiter
-	groups  *rate.Limiter
+	lights  *budget
+	groups  *budget
 	workers int
 	log     zerolog.Logger
 	events  Events
@@ -73,8 +72,8 @@ type slotKey struct {
 func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 	return &pool{
 		bridge:  b,
-		lights:  rate.NewLimiter(rate.Limit(cfg.LightRate), 1),
-		groups:  rate.NewLimiter(rate.Limit(cfg.GroupRate), 1),
+		lights:  newBudget(cfg.LightRate),
+		groups:  newBudget(cfg.GroupRate),
 		workers: cfg.Workers,
 		log:     log,
 		events:  ev,
@@ -267,7 +266,7 @@ func (p *pool) wait(ctx context.Context, s *slot) error {
 		if err := p.pause.wait(ctx); err != nil {
 			return err
 		}
-		if err := takeToken(ctx, budget); err != nil {
+		if err := budget.take(ctx); err != nil {
 			return err
 		}
 		// Another worker's request may have failed while this one waited

@@ -22,18 +22,26 @@ type app struct {
 	gateway *gateway.Gateway
 	bridges map[string]gateway.Bridge // the gateway's clients, for the reload's name checks
 	ha      *homeassistant.Discovery  // nil unless homeassistant.enabled
+	extras  *extras                   // built-in broker, metrics and health (extras.go)
 }
 
 // startApp connects to the broker and bridges and starts the gateway. It
 // keeps retrying a broker or bridge that is down until ctx ends; a wrong key
 // or an unknown light name stops it at once.
-func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app, error) {
-	bridges, budgets, err := newBridges(cfg)
+func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts ...appOption) (*app, error) {
+	x, cfg, err := startExtras(cfg, log, opts)
 	if err != nil {
 		return nil, err
 	}
+	bridges, budgets, err := newBridges(cfg)
+	if err != nil {
+		x.stop()
+		return nil, err
+	}
+	x.wrap(bridges)
 	broker, err := newBroker(cfg, log)
 	if err != nil {
+		x.stop()
 		return nil, err
 	}
 	state := &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)}
@@ -42,16 +50,17 @@ func startApp(ctx context.Context, cfg *config.Config, log zerolog.Logger) (*app
 		state.OnInventory = ha.Update
 	}
 	gw, err := gateway.New(gateway.Options{
-		Broker: broker, Bridges: bridges, Budgets: budgets, Log: log, State: state,
+		Broker: broker, Bridges: bridges, Budgets: budgets, Events: x.events, Log: log, State: state,
 	})
 	if err != nil {
 		broker.Close(time.Second)
+		x.stop()
 		return nil, err
 	}
-	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, ha: ha}
+	x.watch(gw, broker)
+	a := &app{log: log, broker: broker, gateway: gw, bridges: bridges, ha: ha, extras: x}
 	if err := a.start(ctx, cfg); err != nil {
-		a.stopDiscovery()
-		broker.Close(2 * time.Second)
+		_ = a.stop(2 * time.Second)
 		return nil, err
 	}
 	return a, nil
@@ -89,6 +98,7 @@ func (a *app) stop(timeout time.Duration) error {
 	}
 	a.stopDiscovery()
 	a.broker.Close(2 * time.Second)
+	a.extras.stop()
 	return nil
 }
 

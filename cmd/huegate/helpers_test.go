@@ -24,6 +24,7 @@ func cleanEnv(t *testing.T) {
 			t.Setenv(k, "") // viper ignores empty variables
 		}
 	}
+	t.Setenv("HUEGATE_HTTP_LISTEN", "127.0.0.1:0") // as in TestMain: never the fixed metrics port
 	for _, k := range []string{"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k) // t.Setenv restores the old value afterwards

@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "build huegate: %v\n%s", err, out)
 		os.Exit(1)
 	}
+	// Many huegates run at once here, in-process and as processes: none may
+	// take the fixed metrics port, nor collide with a demo left running.
+	os.Setenv("HUEGATE_HTTP_LISTEN", "127.0.0.1:0")
 	code := m.Run()
 	os.RemoveAll(dir)
 	if code == 0 {

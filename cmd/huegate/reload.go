@@ -212,7 +212,8 @@ func connectionChanges(old, cur *config.Config) []string {
 		}
 		out = append(out, fieldChanges(key, bridgeFields, o, c)...)
 	}
-	return append(out, fieldChanges("mqtt", mqttFields, old.MQTT, cur.MQTT)...)
+	out = append(out, fieldChanges("mqtt", mqttFields, old.MQTT, cur.MQTT)...)
+	return append(out, fieldChanges("http", httpFields, old.HTTP, cur.HTTP)...)
 }
 
 // bridgeFields and mqttFields name each field as its config key.
@@ -222,7 +223,9 @@ var (
 		"CertSHA256": "cert_sha256"}
 	mqttFields = map[string]string{"Broker": "broker", "ClientID": "client_id", "Username": "username",
 		"Password": "password", "Prefix": "prefix", "QoS": "qos", "CAFile": "ca_file", "CertFile": "cert_file",
-		"KeyFile": "key_file", "InsecureSkipVerify": "insecure_skip_verify"}
+		"KeyFile": "key_file", "InsecureSkipVerify": "insecure_skip_verify",
+		"Listen": "listen", "WSListen": "ws_listen", "Users": "users"}
+	httpFields = map[string]string{"Listen": "listen"}
 )
 
 // fieldChanges compares two structs field by field; a field missing from

@@ -51,6 +51,9 @@ state back to MQTT.`,
 	root.AddCommand(newPairCmd(g))
 	root.AddCommand(newLightsCmd(g))
 	root.AddCommand(newValidateCmd(g))
+	root.AddCommand(newEmulateCmd(g))
+	root.AddCommand(newDumpCmd(g))
+	root.AddCommand(newDemoCmd(g))
 	return root
 }
 

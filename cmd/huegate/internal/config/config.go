@@ -15,6 +15,7 @@ type Config struct {
 	File     string            // the file it was read from, if any
 	Bridges  map[string]Bridge // by name; `bridge:` is Bridges["default"]
 	MQTT     MQTT
+	HTTP     HTTP
 	Mappings []mapping.Mapping
 	Warnings []string // unknown keys and other things that do not stop start-up
 
@@ -51,6 +52,10 @@ type MQTT struct {
 	CertFile           string
 	KeyFile            string
 	InsecureSkipVerify bool
+	// The built-in broker (Broker == "embedded"): see broker.go.
+	Listen   string
+	WSListen string
+	Users    []User
 }
 
 // StatusTopic is where huegate says online/offline.
@@ -77,6 +82,9 @@ var defaults = map[string]any{
 	"mqtt.cert_file":            "",
 	"mqtt.key_file":             "",
 	"mqtt.insecure_skip_verify": false,
+	"mqtt.listen":               "127.0.0.1:1883",
+	"mqtt.ws_listen":            "127.0.0.1:9001",
+	"http.listen":               "127.0.0.1:8081",
 
 	"homeassistant.enabled":          false,
 	"homeassistant.discovery_prefix": "homeassistant",

@@ -70,6 +70,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	}
 	c.Bridges = r.bridges()
 	c.MQTT = r.mqtt()
+	c.HTTP = r.http()
 	c.Mappings = r.mappings()
 	c.HomeAssistant = r.homeAssistant()
 	c.Warnings = unknownKeys(v)
@@ -220,6 +221,9 @@ func (r *reader) mqtt() MQTT {
 		CertFile:           r.str("mqtt.cert_file"),
 		KeyFile:            r.str("mqtt.key_file"),
 		InsecureSkipVerify: r.bool("mqtt.insecure_skip_verify"),
+		Listen:             strings.TrimSpace(r.str("mqtt.listen")),
+		WSListen:           strings.TrimSpace(r.str("mqtt.ws_listen")),
+		Users:              r.users(),
 	}
 }
 
@@ -237,7 +241,7 @@ func unknownKeys(v *viper.Viper) []string {
 }
 
 func known(k string) bool {
-	if _, ok := defaults[k]; ok || k == "mappings" {
+	if _, ok := defaults[k]; ok || k == "mappings" || k == "mqtt.users" {
 		return true
 	}
 	parts := strings.Split(k, ".")

@@ -18,6 +18,8 @@ func validate(c *Config) Problems {
 		p = append(p, validateBridge(bridgeKey(c, name), c.Bridges[name])...)
 	}
 	p = append(p, validateMQTT(c.MQTT)...)
+	p = append(p, validateEmbedded(c.MQTT)...)
+	p = append(p, validateHTTP(c.HTTP)...)
 	p = append(p, validateMappings(c)...)
 	p = append(p, validateHomeAssistant(c.HomeAssistant)...)
 	return p
@@ -65,10 +67,11 @@ func validateMQTT(m MQTT) Problems {
 	switch {
 	case m.Broker == "":
 		p = append(p, "mqtt.broker: must be set, e.g. tcp://127.0.0.1:1883")
+	case m.Embedded(): // the built-in broker; see validateEmbedded
 	case err != nil || u.Host == "":
 		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", redactURL(m.Broker)))
 	case !validScheme(u.Scheme):
-		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, ssl, mqtts, ws, wss", u.Scheme))
+		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, ssl, mqtts, ws, wss (or the word embedded)", u.Scheme))
 	case u.User != nil:
 		p = append(p, "mqtt.broker: put credentials in mqtt.username and mqtt.password, not in the URL")
 	}

@@ -1,0 +1,41 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/huegate/huegate/gateway"
+)
+
+// Probe keeps the bridges' health current when no commands flow: every
+// interval it reads the lights of each bridge that has not answered for
+// half an interval. It returns when ctx ends. One small GET per idle
+// bridge per interval is far inside any bridge's budget.
+func (m *Metrics) Probe(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, b := range m.idle(interval / 2) {
+			_, _ = b.Lights(ctx) // the wrapper records the outcome
+		}
+	}
+}
+
+func (m *Metrics) idle(quiet time.Duration) []gateway.Bridge {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []gateway.Bridge
+	for _, name := range m.order {
+		st := m.bridges[name]
+		if now.Sub(st.lastAnswer) >= quiet {
+			out = append(out, st.bridge)
+		}
+	}
+	return out
+}
