@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,12 +18,13 @@ import (
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
-// The bridge key and the MQTT password must never be printed: not in help,
+// The bridge key and the MQTT passwords must never be printed: not in help,
 // not in logs at debug level, not in errors, whatever happens. huegate runs
 // here through help, a refused password, a run with traffic and bridge
-// faults, a refused key and a broken config, and every byte it printed is
-// searched for each secret in the spellings it could take.
-// (When huegate serves /metrics, add a scrape of it to outputs.)
+// faults, the built-in broker with a user and a wrong login, a refused key
+// and a broken config, and every byte it printed is searched for each secret
+// in the spellings it could take.
+// What huegate serves over HTTP (/metrics, /healthz) is searched too.
 func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	t.Parallel()
 	const (
@@ -65,6 +69,24 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 		waitCommands(t, bridge.Bridge, before+1)
 	}
 	waitBridge(t, bridge.Bridge, 14, "3", "5")
+	outputs = append(outputs, scrape(t, p)...)
+	stop(t, p)
+	outputs = append(outputs, p.out.String())
+
+	// The built-in broker with a user, and a client trying a wrong password.
+	embedded := configFile(t, simpleConfig(bridge.URL, "embedded", "",
+		"  listen: 127.0.0.1:0\n  ws_listen: \"\"\n  users:\n    - {username: dimmer, password: \""+password+"\"}"))
+	p = startHuegate(t, env(key, ""), "run", "--config", embedded, "--log-level", "debug")
+	p.waitOutput(t, "huegate running", 15*time.Second)
+	addr := logField(t, p, "built-in broker listening", "tcp")
+	for _, pw := range []string{wrongPass, password} {
+		c := authClient(t, "tcp://"+addr, "dimmer", pw, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		_ = c.c.Connect(ctx)
+		cancel()
+		c.c.Close(time.Second)
+	}
+	outputs = append(outputs, scrape(t, p)...)
 	stop(t, p)
 	outputs = append(outputs, p.out.String())
 
@@ -95,7 +117,44 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	if !strings.Contains(all, "<key>") || !strings.Contains(all, "mqtt.password") {
 		t.Errorf("the output lacks the runs' evidence (a redacted path, the config problem):\n%s", all)
 	}
-	t.Logf("%d bytes of output from 7 runs, no secret in any", len(all))
+	t.Logf("%d bytes of output from 8 runs and 2 metrics scrapes, no secret in any", len(all))
+}
+
+// scrape fetches what huegate serves over HTTP, found from its log.
+func scrape(t *testing.T, p *process) []string {
+	t.Helper()
+	var out []string
+	for _, field := range []string{"metrics", "health"} {
+		u := logField(t, p, "serving metrics and health", field)
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK && field == "metrics" {
+			t.Fatalf("GET %s: %v %s", u, err, resp.Status)
+		}
+		out = append(out, string(body))
+	}
+	return out
+}
+
+// logField finds huegate's JSON log line with message msg and returns field.
+func logField(t *testing.T, p *process, msg, field string) string {
+	t.Helper()
+	p.waitOutput(t, msg, 10*time.Second)
+	for _, line := range strings.Split(p.out.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil || m["message"] != msg {
+			continue
+		}
+		if v, ok := m[field].(string); ok {
+			return v
+		}
+	}
+	t.Fatalf("no %q in the log line %q", field, msg)
+	return ""
 }
 
 // stop sends SIGTERM and waits for a clean exit.
