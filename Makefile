@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build test lint fuzz bench demo clean release
+.PHONY: build test lint fuzz soak bench demo clean release
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o huegate ./cmd/huegate
@@ -36,12 +36,22 @@ lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo "gofmt: files above need formatting"; exit 1)
 	$(GO) vet ./...
 
-# Each fuzz target for FUZZTIME (default 1m).
+# Each fuzz target for FUZZTIME (default 1m), one after the other.
 FUZZTIME ?= 1m
+FUZZ_TARGETS := ./mapping:FuzzParse ./mapping:FuzzParseCommand ./cmd/huegate/internal/config:FuzzParse \
+	./hue:FuzzBridgeAnswer ./hue:FuzzEventStream ./mapping:FuzzScanJSON
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./mapping
-	$(GO) test -run '^$$' -fuzz '^FuzzParseCommand$$' -fuzztime $(FUZZTIME) ./mapping
-	$(GO) test -run '^$$' -fuzz '^FuzzScanJSON$$' -fuzztime $(FUZZTIME) ./mapping
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# Mixed traffic through a cycle of bridge and broker faults for SOAKTIME
+# (default 10m), checking that goroutines and heap stay flat. Not in CI.
+SOAKTIME ?= 10m
+soak:
+	HUEGATE_SOAK=$(SOAKTIME) $(GO) test -count=1 -run '^TestSoak$$' -timeout 2h -v ./gateway
 
 # The built-in broker, an emulated bridge and the gateway in one process.
 # Flags go in DEMOFLAGS, e.g. make demo DEMOFLAGS='--mqtt-listen 127.0.0.1:1884'.

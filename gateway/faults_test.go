@@ -89,7 +89,8 @@ func TestTheNewestValueLandsAfterABridgeOutage(t *testing.T) {
 
 func TestGarbageAnswersAreRetriedUntilTheBridgeBehaves(t *testing.T) {
 	faults := []huetest.Fault{huetest.FaultHTTP429, huetest.FaultHTTP503, huetest.FaultBadJSON, huetest.FaultEmptyBody,
-		huetest.FaultErrorNoAddress, huetest.FaultErrorStringType, huetest.FaultError901, huetest.FaultHugeBody, huetest.FaultReset}
+		huetest.FaultErrorNoAddress, huetest.FaultErrorNoDescription, huetest.FaultErrorStringType, huetest.FaultError901,
+		huetest.FaultPartial, huetest.FaultHugeBody, huetest.FaultReset}
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{})
 	for i, f := range faults {
 		t.Run(f.String(), func(t *testing.T) {

@@ -85,7 +85,7 @@ func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 		slots:   make(map[slotKey]*slot),
 		ready:   make(chan struct{}, 1),
 		idle:    make(chan struct{}),
-		pause:   pauser{min: 100 * time.Millisecond, max: 2 * time.Second},
+		pause:   pauser{min: 100 * time.Millisecond, max: time.Second},
 	}
 }
 
@@ -268,14 +268,26 @@ func (p *pool) run(ctx context.Context) {
 // wait returns once s may be sent, with the light window's place it took
 // (-1 for a group).
 func (p *pool) wait(ctx context.Context, s *slot) (int, error) {
-	if err := p.pause.wait(ctx); err != nil {
-		return -1, err
+	for {
+		if err := p.pause.wait(ctx); err != nil {
+			return -1, err
+		}
+		lim := p.lights
+		if s.kind == kindGroup {
+			lim = p.groups
+		}
+		if err := takeToken(ctx, lim); err != nil {
+			return -1, err
+		}
+		// Another worker's request may have failed while this one waited
+		// for budget: then it waits out the new pause too, so a dead bridge
+		// gets one probe per pause, not one per worker.
+		if !p.pause.paused() {
+			break
+		}
 	}
 	if s.kind == kindGroup {
-		return -1, takeToken(ctx, p.groups)
-	}
-	if err := takeToken(ctx, p.lights); err != nil {
-		return -1, err
+		return -1, nil
 	}
 	return p.window.acquire(ctx)
 }

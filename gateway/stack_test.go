@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -30,31 +31,38 @@ type stack struct {
 }
 
 type stackOptions struct {
-	lightRate float64
-	groupRate float64
-	bridgeOpt []huetest.Option
-	state     *gateway.StateOptions
-	retained  map[string]string // published, retained, before huegate starts
+	lightRate  float64
+	groupRate  float64
+	bridgeOpt  []huetest.Option
+	state      *gateway.StateOptions
+	retained   map[string]string                // published, retained, before huegate starts
+	brokerConf []string                         // extra mosquitto.conf lines
+	log        io.Writer                        // the gateway's log; nil: the test log
+	wrap       func(*hue.Client) gateway.Bridge // wraps the bridge client, e.g. to record calls
 }
 
 func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 	t.Helper()
 	s := &stack{events: &countingEvents{rejected: map[string]int{}}}
-	s.broker = mqtttest.StartMosquitto(t)
+	s.broker = mqtttest.StartMosquitto(t, o.brokerConf...)
 	for topic, payload := range o.retained {
 		mqtttest.Publish(t, s.broker.URL, topic, []byte(payload), true)
 	}
 	s.bridge = huetest.NewServer(t, fixture, o.bridgeOpt...)
 	hc := hueClient(t, s.bridge)
 	s.client = mqttClient(t, s.broker)
+	log := testLogger(t)
+	if o.log != nil {
+		log = zerolog.New(o.log).Level(zerolog.InfoLevel)
+	}
 	var err error
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
-		Bridges: map[string]gateway.Bridge{"default": hc},
+		Bridges: map[string]gateway.Bridge{"default": bridgeOf(hc, o.wrap)},
 		Budgets: map[string]gateway.BridgeOptions{"default": {LightRate: o.lightRate, GroupRate: o.groupRate}},
 		Events:  s.events,
 		State:   o.state,
-		Log:     testLogger(t),
+		Log:     log,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -150,4 +158,11 @@ func maxPerWindow(reqs []huetest.Request, w time.Duration) int {
 		best = max(best, n)
 	}
 	return best
+}
+
+func bridgeOf(c *hue.Client, wrap func(*hue.Client) gateway.Bridge) gateway.Bridge {
+	if wrap == nil {
+		return c
+	}
+	return wrap(c)
 }

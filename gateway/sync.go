@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"errors"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/mapping"
+	"github.com/huegate/huegate/mqtt"
 )
 
 // echoWindow is how long huegate waits for the broker to deliver its own sync
@@ -41,7 +43,8 @@ func (r *route) syncsFrom(p *pool, id string) bool {
 // mapping whose first light it is publishes the light's value, converted
 // into the mapping's range, retained to its topic, and the mapping's other
 // lights follow. The light that changed gets no command, and the broker's
-// echo of the publish is ignored, so nothing loops.
+// echo of the publish is ignored, so nothing loops. A publish made while the
+// broker is away is made again, with the bridge's state, on connect.
 func (g *Gateway) synced(p *pool, id string, l mapping.Level) {
 	for topic, r := range *g.routes.Load() {
 		if r.syncsFrom(p, id) {
@@ -51,8 +54,9 @@ func (g *Gateway) synced(p *pool, id string, l mapping.Level) {
 }
 
 // syncAtStart publishes the bridge's current state to every sync mapping's
-// topic once the first poll is in: the bridge's state wins over whatever the
-// topic held while huegate was down. No command is sent.
+// topic once the first poll is in, and on every connect after it: the
+// bridge's state wins over whatever the topic held while huegate (or the
+// broker) was down. No command is sent.
 func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool)) {
 	for topic, r := range *g.routes.Load() {
 		if !r.m.Sync || r.pool != p || len(r.slots) == 0 || r.slots[0].kind != kindLight {
@@ -69,15 +73,20 @@ func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool
 	payload := strconv.FormatFloat(v, 'f', -1, 64)
 	r.echo.Store(&echo{payload: payload, until: time.Now().Add(echoWindow)})
 	if err := g.broker.Publish(topic, []byte(payload), true); err != nil {
-		g.log.Warn().Err(err).Str("topic", topic).Msg("sync: could not publish the light's value")
+		r.echo.Store(nil) // no echo is coming
+		ev := g.log.Warn()
+		if errors.Is(err, mqtt.ErrNotConnected) {
+			ev = g.log.Debug() // expected while the broker is away; made again on connect
+		}
+		ev.Err(err).Str("topic", topic).Msg("sync: could not publish the light's value; it goes out on reconnect")
+	} else {
+		g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
 	}
-	g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
-	if !follow {
-		return
-	}
-	st := r.command(r.m.Range.Level(v))
-	now := time.Now()
-	for _, s := range r.slots[1:] {
-		r.pool.set(s, st, 0, now)
+	if follow {
+		st := r.command(r.m.Range.Level(v))
+		now := time.Now()
+		for _, s := range r.slots[1:] {
+			r.pool.set(s, st, 0, now)
+		}
 	}
 }

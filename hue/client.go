@@ -3,6 +3,7 @@ package hue
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -146,7 +147,7 @@ func (c *Client) request(ctx context.Context, method, path string, body []byte) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.wrap(method, path, unwrapURL(err))
+		return nil, c.wrap(method, path, certError(unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -161,6 +162,15 @@ func (c *Client) request(ctx context.Context, method, path string, body []byte) 
 		return nil, c.wrap(method, path, ErrTooLarge)
 	}
 	return data, nil
+}
+
+// certError says what to do about a certificate that failed verification.
+func certError(err error) error {
+	var ve *tls.CertificateVerificationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("%w (%v)", ErrCertUnverified, ve.Err)
+	}
+	return err
 }
 
 // unwrapURL drops *url.Error, whose text quotes the URL and with it the key.

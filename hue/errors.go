@@ -56,12 +56,19 @@ var ErrMalformed = errors.New("bridge sent a malformed answer")
 // ErrTooLarge is an answer bigger than any real bridge sends.
 var ErrTooLarge = errors.New("bridge answer too large")
 
+// ErrCertUnverified is an https bridge whose certificate no trusted
+// authority vouches for, with no pin set. Bridges use a private CA and no IP
+// address in their certificate, so only the pin can: retrying cannot help.
+var ErrCertUnverified = errors.New("bridge certificate cannot be verified: an https bridge needs " +
+	"bridge.cert_sha256, which `huegate pair --host https://<bridge>` records")
+
 // Retryable reports whether sending the same command again later may succeed.
 // Unauthorized, unknown resources, invalid values, other 4xx answers, a
 // changed certificate and cancellation are final; timeouts, network errors,
-// 429/5xx, malformed answers and internal bridge errors are worth a retry.
+// 429/5xx, malformed answers and internal bridge errors are worth a retry. An
+// https certificate that cannot be verified is final too.
 func Retryable(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrCertChanged) {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, ErrCertChanged) || errors.Is(err, ErrCertUnverified) {
 		return false
 	}
 	var api *APIError

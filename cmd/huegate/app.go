@@ -163,7 +163,7 @@ func newBroker(cfg *config.Config, log zerolog.Logger) (*mqtt.Client, error) {
 		Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
 		QoS: byte(m.QoS), StatusTopic: m.StatusTopic(), Logger: log,
 	}
-	if m.CAFile != "" || m.CertFile != "" || m.InsecureSkipVerify {
+	if m.CAFile != "" || m.CertFile != "" || m.KeyFile != "" || m.InsecureSkipVerify {
 		tlsCfg, err := mqtt.TLSConfig(m.CAFile, m.CertFile, m.KeyFile, m.InsecureSkipVerify)
 		if err != nil {
 			return nil, fmt.Errorf("mqtt: %w", err)

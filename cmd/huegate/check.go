@@ -115,6 +115,8 @@ func bridgeProblem(cfg *config.Config, name string, err error) string {
 		return fmt.Sprintf("%s.username: the bridge at %s does not know this API key (a reset bridge forgets keys); run `huegate pair --host %s`", key, b.Host, b.Host)
 	case errors.Is(err, hue.ErrCertChanged):
 		return key + ".cert_sha256: " + hue.ErrCertChanged.Error()
+	case errors.Is(err, hue.ErrCertUnverified):
+		return key + ".cert_sha256: " + hue.ErrCertUnverified.Error()
 	case errors.Is(err, context.Canceled):
 		return ""
 	case !hue.Retryable(err):

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strings"
@@ -64,6 +65,9 @@ func newViper() *viper.Viper {
 func decode(v *viper.Viper, path string) (*Config, error) {
 	r := &reader{v: v}
 	c := &Config{File: path}
+	if p := sectionProblems(v); len(p) > 0 {
+		return c, p
+	}
 	c.Bridges = r.bridges()
 	c.MQTT = r.mqtt()
 	c.HTTP = r.http()
@@ -93,6 +97,10 @@ type reader struct {
 }
 
 func (r *reader) bad(key string, val any, want string) {
+	if secret(key) {
+		r.problems = append(r.problems, fmt.Sprintf("%s: %s, not %s", key, want, kindOf(val)))
+		return
+	}
 	r.problems = append(r.problems, fmt.Sprintf("%s: %s, got %q", key, want, fmt.Sprint(val)))
 }
 
@@ -117,8 +125,13 @@ func (r *reader) float(key string) float64 {
 func (r *reader) int(key string) int {
 	val := r.v.Get(key)
 	n, err := cast.ToIntE(val)
+	// cast truncates 1.5 to 1 and wraps 1e300 round to a negative number.
+	if f, ok := val.(float64); ok && (f != math.Trunc(f) || math.Abs(f) > 1<<31) {
+		err = errors.New("not a whole number")
+	}
 	if err != nil {
 		r.bad(key, val, "must be a whole number")
+		return 0
 	}
 	return n
 }
@@ -141,7 +154,10 @@ func (r *reader) durValue(key string, val any) time.Duration {
 	switch x := val.(type) {
 	case int, int64, float64, uint64:
 		f, _ := cast.ToFloat64E(x)
-		return time.Duration(f * float64(time.Second))
+		// Beyond about 292 years a Duration wraps round to a negative one.
+		if ns := f * float64(time.Second); !math.IsNaN(ns) && math.Abs(ns) < math.MaxInt64 {
+			return time.Duration(ns)
+		}
 	case string:
 		if d, err := time.ParseDuration(strings.TrimSpace(x)); err == nil {
 			return d
@@ -216,7 +232,7 @@ func (r *reader) mqtt() MQTT {
 func unknownKeys(v *viper.Viper) []string {
 	var out []string
 	for _, k := range v.AllKeys() {
-		if !known(k) {
+		if !known(k) && !underSecret(k) {
 			out = append(out, fmt.Sprintf("%s: unknown key (ignored)", k))
 		}
 	}

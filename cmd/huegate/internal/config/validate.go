@@ -69,9 +69,9 @@ func validateMQTT(m MQTT) Problems {
 		p = append(p, "mqtt.broker: must be set, e.g. tcp://127.0.0.1:1883")
 	case m.Embedded(): // the built-in broker; see validateEmbedded
 	case err != nil || u.Host == "":
-		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", m.Broker))
+		p = append(p, fmt.Sprintf("mqtt.broker: %q is not a URL such as tcp://127.0.0.1:1883", redactURL(m.Broker)))
 	case !validScheme(u.Scheme):
-		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, mqtt, ssl, mqtts, tls, ws, wss (or the word embedded)", u.Scheme))
+		p = append(p, fmt.Sprintf("mqtt.broker: scheme %q must be one of tcp, ssl, mqtts, ws, wss (or the word embedded)", u.Scheme))
 	case u.User != nil:
 		p = append(p, "mqtt.broker: put credentials in mqtt.username and mqtt.password, not in the URL")
 	}
@@ -89,7 +89,7 @@ func validateMQTT(m MQTT) Problems {
 
 func validScheme(s string) bool {
 	switch s {
-	case "tcp", "mqtt", "ssl", "mqtts", "tls", "ws", "wss":
+	case "tcp", "ssl", "mqtts", "ws", "wss": // what the MQTT client accepts
 		return true
 	}
 	return false
