@@ -60,16 +60,7 @@ func (c *Client) Lights(ctx context.Context) ([]Light, error) {
 
 // DecodeLights reads the body of GET /lights.
 func DecodeLights(body []byte) ([]Light, error) {
-	var raw map[string]huego.Light
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("read lights: %w: %s", ErrMalformed, describe(err))
-	}
-	out := make([]Light, 0, len(raw))
-	for id, l := range raw {
-		out = append(out, lightFrom(id, l))
-	}
-	sortByID(out, func(l Light) string { return l.ID })
-	return out, nil
+	return decodeMap(body, "lights", lightFrom, func(l Light) string { return l.ID })
 }
 
 // Groups reads every group in one request, sorted by numeric id.
@@ -83,15 +74,21 @@ func (c *Client) Groups(ctx context.Context) ([]Group, error) {
 
 // DecodeGroups reads the body of GET /groups.
 func DecodeGroups(body []byte) ([]Group, error) {
-	var raw map[string]huego.Group
+	return decodeMap(body, "groups", groupFrom, func(g Group) string { return g.ID })
+}
+
+// decodeMap reads a v1 collection (an object of id → resource, decoded with
+// huego's type H) into a slice sorted by id.
+func decodeMap[H, T any](body []byte, what string, from func(string, H) T, id func(T) string) ([]T, error) {
+	var raw map[string]H
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("read groups: %w: %s", ErrMalformed, describe(err))
+		return nil, fmt.Errorf("read %s: %w: %s", what, ErrMalformed, describe(err))
 	}
-	out := make([]Group, 0, len(raw))
-	for id, g := range raw {
-		out = append(out, groupFrom(id, g))
+	out := make([]T, 0, len(raw))
+	for k, v := range raw {
+		out = append(out, from(k, v))
 	}
-	sortByID(out, func(g Group) string { return g.ID })
+	sortByID(out, id)
 	return out, nil
 }
 

@@ -3,8 +3,6 @@ package hue
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -34,15 +32,12 @@ func (c *Client) Scenes(ctx context.Context) ([]Scene, error) {
 
 // DecodeScenes reads the body of GET /scenes.
 func DecodeScenes(body []byte) ([]Scene, error) {
-	var raw map[string]huego.Scene
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fmt.Errorf("read scenes: %w: %s", ErrMalformed, describe(err))
+	out, err := decodeMap(body, "scenes", func(id string, s huego.Scene) Scene {
+		return Scene{ID: id, Name: s.Name, Type: s.Type, Group: s.Group, Lights: s.Lights, Recycle: s.Recycle}
+	}, func(s Scene) string { return s.ID })
+	if err != nil {
+		return nil, err
 	}
-	out := make([]Scene, 0, len(raw))
-	for id, s := range raw {
-		out = append(out, Scene{ID: id, Name: s.Name, Type: s.Type, Group: s.Group, Lights: s.Lights, Recycle: s.Recycle})
-	}
-	sortByID(out, func(s Scene) string { return s.ID })
 	slices.SortStableFunc(out, func(a, b Scene) int {
 		if a.Group != b.Group {
 			return compareIDs(a.Group, b.Group)
