@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/gateway/homeassistant"
 	"github.com/huegate/huegate/hue"

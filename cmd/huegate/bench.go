@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/cmd/huegate/internal/bench"
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"

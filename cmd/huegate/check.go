@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/huetest"

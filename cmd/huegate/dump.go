@@ -8,7 +8,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue"
 	"github.com/spf13/cobra"
 )

@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/gateway/metrics"
 	"github.com/huegate/huegate/mqtt"

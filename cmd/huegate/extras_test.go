@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 )
 
 func TestAReloadNamesTheBuiltInBrokerAndHTTPKeysThatNeedARestart(t *testing.T) {

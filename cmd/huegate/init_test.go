@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 )
 
 func TestInitWritesTheStarterConfigPrivatelyCreatingDirectories(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue"
 	"github.com/spf13/cobra"
 )

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue/huetest"
 )
 

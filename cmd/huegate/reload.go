@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue"
 	"github.com/rs/zerolog"
 )

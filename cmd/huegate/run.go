@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/spf13/cobra"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/spf13/cobra"
 )
 

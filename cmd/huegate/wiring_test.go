@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/cmd/huegate/internal/config"
+	"github.com/huegate/huegate/config"
 	"github.com/rs/zerolog"
 )
 

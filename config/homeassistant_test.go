@@ -65,7 +65,7 @@ func TestATypoUnderHomeAssistantIsAWarning(t *testing.T) {
 }
 
 func TestTheExampleConfigLoadsWithoutWarnings(t *testing.T) {
-	c, err := Load("../../../../config.example.yaml")
+	c, err := Load("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func TestUsersWithoutTheBuiltInBrokerAreNotChecked(t *testing.T) {
 }
 
 func TestTheExampleConfigLoadsWithoutProblemsOrWarnings(t *testing.T) {
-	c, err := Load("../../../../config.example.yaml")
+	c, err := Load("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

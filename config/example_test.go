@@ -7,7 +7,7 @@ import (
 )
 
 func TestExampleIsTheRootFile(t *testing.T) {
-	root, err := os.ReadFile("../../../../config.example.yaml")
+	root, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func mode(t *testing.T, path string) os.FileMode {
 }
 
 func TestEditChangesOnlyTheValuesInTheExampleConfig(t *testing.T) {
-	example, err := os.ReadFile("../../../../config.example.yaml")
+	example, err := os.ReadFile("../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("bridges:\n  up: {host: a, username: k1}\n  down: {host: b, light_rate: 4}\nmappings:\n  - {topic: x, bridge: up, lights: [1], groups: [Kitchen]}\n"))
 	f.Add([]byte("mappings:\n  - {topic: a, lights: [1], range: [900, 5], transition: 1, debounce: 200ms, sync: yes}\n"))
 	f.Add([]byte("bridge: 192.168.1.2\nmqtt: [1]\n"))
-	if data, err := os.ReadFile("../../../../config.example.yaml"); err == nil {
+	if data, err := os.ReadFile("../config.example.yaml"); err == nil {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
