@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -41,7 +41,7 @@ func commandStack(t *testing.T, o stackOptions) *stack {
 
 // command publishes payload to topic and returns the bridge command it
 // caused.
-func (s *stack) command(t *testing.T, topic, payload string) huetest.Request {
+func (s *stack) command(t *testing.T, topic, payload string) emulator.Request {
 	t.Helper()
 	n := len(s.bridge.Bridge.Commands())
 	mqttPublish(t, s, topic, payload)
@@ -58,19 +58,19 @@ func TestEachCommandFieldReachesTheBridgeAsItsHueField(t *testing.T) {
 	const desk = "huegate/lights/desk-lamp/set"
 	tests := []struct {
 		payload, body string
-		light         func(huetest.LightState) bool
+		light         func(emulator.LightState) bool
 	}{
-		{`{"state":"ON","brightness":10}`, `{"on":true,"bri":10}`, func(l huetest.LightState) bool { return l.On && l.Bri == 10 }},
-		{`{"brightness":100,"transition":0}`, `{"on":true,"bri":100,"transitiontime":0}`, func(l huetest.LightState) bool { return l.Bri == 100 }},
-		{`{"color_temp":250}`, `{"on":true,"ct":250}`, func(l huetest.LightState) bool { return l.CT == 250 && l.ColorMode == "ct" }},
-		{`{"color":{"x":0.3,"y":0.6}}`, `{"on":true,"xy":[0.3000,0.6000]}`, func(l huetest.LightState) bool { return l.ColorMode == "xy" && l.XY == [2]float64{0.3, 0.6} }},
-		{`{"color":{"hue":0,"saturation":0},"transition":0}`, `{"on":true,"hue":0,"sat":0,"transitiontime":0}`, func(l huetest.LightState) bool { return l.ColorMode == "hs" && l.Hue == 0 && l.Sat == 0 }},
-		{`{"color":{"hue":120,"saturation":100}}`, `{"on":true,"hue":21845,"sat":254}`, func(l huetest.LightState) bool { return l.Hue == 21845 }},
-		{`{"color":{"r":255,"g":0,"b":0},"transition":0.5}`, `{"on":true,"xy":[0.7006,0.2993],"transitiontime":5}`, func(l huetest.LightState) bool { return l.ColorMode == "xy" }},
-		{`{"state":"OFF","transition":0}`, `{"on":false,"transitiontime":0}`, func(l huetest.LightState) bool { return !l.On }},
-		{`ON`, `{"on":true}`, func(l huetest.LightState) bool { return l.On && l.Bri == 100 }},
-		{`42`, `{"on":true,"bri":42}`, func(l huetest.LightState) bool { return l.Bri == 42 }},
-		{`0`, `{"on":false}`, func(l huetest.LightState) bool { return !l.On }},
+		{`{"state":"ON","brightness":10}`, `{"on":true,"bri":10}`, func(l emulator.LightState) bool { return l.On && l.Bri == 10 }},
+		{`{"brightness":100,"transition":0}`, `{"on":true,"bri":100,"transitiontime":0}`, func(l emulator.LightState) bool { return l.Bri == 100 }},
+		{`{"color_temp":250}`, `{"on":true,"ct":250}`, func(l emulator.LightState) bool { return l.CT == 250 && l.ColorMode == "ct" }},
+		{`{"color":{"x":0.3,"y":0.6}}`, `{"on":true,"xy":[0.3000,0.6000]}`, func(l emulator.LightState) bool { return l.ColorMode == "xy" && l.XY == [2]float64{0.3, 0.6} }},
+		{`{"color":{"hue":0,"saturation":0},"transition":0}`, `{"on":true,"hue":0,"sat":0,"transitiontime":0}`, func(l emulator.LightState) bool { return l.ColorMode == "hs" && l.Hue == 0 && l.Sat == 0 }},
+		{`{"color":{"hue":120,"saturation":100}}`, `{"on":true,"hue":21845,"sat":254}`, func(l emulator.LightState) bool { return l.Hue == 21845 }},
+		{`{"color":{"r":255,"g":0,"b":0},"transition":0.5}`, `{"on":true,"xy":[0.7006,0.2993],"transitiontime":5}`, func(l emulator.LightState) bool { return l.ColorMode == "xy" }},
+		{`{"state":"OFF","transition":0}`, `{"on":false,"transitiontime":0}`, func(l emulator.LightState) bool { return !l.On }},
+		{`ON`, `{"on":true}`, func(l emulator.LightState) bool { return l.On && l.Bri == 100 }},
+		{`42`, `{"on":true,"bri":42}`, func(l emulator.LightState) bool { return l.Bri == 42 }},
+		{`0`, `{"on":false}`, func(l emulator.LightState) bool { return !l.On }},
 	}
 	for _, tt := range tests {
 		c := s.command(t, desk, tt.payload)
@@ -100,7 +100,7 @@ func TestToggleFlipsTheKnownState(t *testing.T) {
 		pub.Publish(sala, []byte("TOGGLE"), 1, false)
 	}
 	waitFor(t, "both toggles to be handled", func() bool { r, _, _, _, _ := s.events.snapshot(); return r >= 4 })
-	s.waitLight(t, "2", func(l huetest.LightState) bool { return !l.On })
+	s.waitLight(t, "2", func(l emulator.LightState) bool { return !l.On })
 	cmds := s.bridge.Bridge.Commands()
 	if last := string(cmds[len(cmds)-1].Body); last != `{"on":false}` {
 		t.Fatalf("after two toggles the last command is %s; commands: %d", last, len(cmds))
@@ -118,7 +118,7 @@ func TestAGroupRecallsASceneByNameOrID(t *testing.T) {
 	if !strings.HasSuffix(c.Path, "/groups/1/action") || string(c.Body) != `{"transitiontime":0,"scene":"R3laxLivingRm01"}` {
 		t.Fatalf("scene by name: %s %s", c.Path, c.Body)
 	}
-	s.waitLight(t, "2", func(l huetest.LightState) bool { return l.On && l.Bri == 144 }) // the scene's state for light 2
+	s.waitLight(t, "2", func(l emulator.LightState) bool { return l.On && l.Bri == 144 }) // the scene's state for light 2
 	c = s.command(t, "huegate/groups/kitchen/set", `{"scene":"C0ncentrKitch01"}`)
 	if string(c.Body) != `{"scene":"C0ncentrKitch01"}` {
 		t.Fatalf("scene by id: %s", c.Body)
@@ -240,7 +240,7 @@ func TestSetTopicsKeepTheLightBudgetUnderAFlood(t *testing.T) {
 	// The bucket allows 10 a second plus one at a window's edge; a bridge
 	// refusing the 11th would refuse commands paced exactly at its limit
 	// whenever the network delays one of them, so its ceiling here is 11.
-	s := commandStack(t, stackOptions{lightRate: 10, bridgeOpt: []huetest.Option{huetest.WithRate(11), huetest.WithLatency(5 * time.Millisecond)}})
+	s := commandStack(t, stackOptions{lightRate: 10, bridgeOpt: []emulator.Option{emulator.WithRate(11), emulator.WithLatency(5 * time.Millisecond)}})
 	ids := []string{"1", "2", "3", "5", "7", "12"}
 	var topics []string
 	for _, slug := range []string{"küche-decke", "lámpara-sala", "desk-lamp", "spot-1", "ledstrip", "hallup"} {
@@ -249,7 +249,7 @@ func TestSetTopicsKeepTheLightBudgetUnderAFlood(t *testing.T) {
 	sent := flood(t, s, topics, 16, func(i int) string { return `{"brightness":` + strconv.Itoa(i%200+1) + `,"transition":0}` },
 		`{"brightness":222,"transition":0}`)
 	for _, id := range ids {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 222 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 222 })
 	}
 	cmds := s.bridge.Bridge.Commands()
 	if n := s.bridge.Bridge.Count429(); n != 0 {

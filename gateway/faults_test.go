@@ -8,6 +8,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
@@ -23,7 +24,7 @@ func TestRetainedValuesAreNotReplayedAtStart(t *testing.T) {
 	mqtttest.Publish(t, broker.URL, "lights", []byte("99"), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := bridge.Bridge.WaitLight(ctx, "3", func(l huetest.LightState) bool { return l.Bri == 99 }); err != nil {
+	if err := bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.Bri == 99 }); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range bridge.Bridge.Commands() {
@@ -73,7 +74,7 @@ func TestTheNewestValueLandsAfterABridgeOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 42 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 42 })
 	}
 	// Nothing stale after the newest value: each light's last command is 42.
 	last := map[string]string{}
@@ -88,9 +89,9 @@ func TestTheNewestValueLandsAfterABridgeOutage(t *testing.T) {
 }
 
 func TestGarbageAnswersAreRetriedUntilTheBridgeBehaves(t *testing.T) {
-	faults := []huetest.Fault{huetest.FaultHTTP429, huetest.FaultHTTP503, huetest.FaultBadJSON, huetest.FaultEmptyBody,
-		huetest.FaultErrorNoAddress, huetest.FaultErrorNoDescription, huetest.FaultErrorStringType, huetest.FaultError901,
-		huetest.FaultPartial, huetest.FaultHugeBody, huetest.FaultReset}
+	faults := []emulator.Fault{emulator.FaultHTTP429, emulator.FaultHTTP503, emulator.FaultBadJSON, emulator.FaultEmptyBody,
+		emulator.FaultErrorNoAddress, emulator.FaultErrorNoDescription, emulator.FaultErrorStringType, emulator.FaultError901,
+		emulator.FaultPartial, emulator.FaultHugeBody, emulator.FaultReset}
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{})
 	for i, f := range faults {
 		t.Run(f.String(), func(t *testing.T) {
@@ -102,30 +103,30 @@ func TestGarbageAnswersAreRetriedUntilTheBridgeBehaves(t *testing.T) {
 				_, _, _, failed, _ := s.events.snapshot()
 				return failed > before
 			})
-			s.bridge.Bridge.SetFault(huetest.FaultNone)
-			s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == want })
+			s.bridge.Bridge.SetFault(emulator.FaultNone)
+			s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == want })
 		})
 	}
 }
 
 func TestATimedOutCommandIsResentWithTheNewestValue(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{})
-	s.bridge.Bridge.SetFault(huetest.FaultHang)
+	s.bridge.Bridge.SetFault(emulator.FaultHang)
 	mqttPublish(t, s, "lights", "30")
 	waitFor(t, "a timeout", func() bool {
 		_, _, _, failed, _ := s.events.snapshot()
 		return failed >= 1
 	})
 	mqttPublish(t, s, "lights", "31")
-	s.bridge.Bridge.SetFault(huetest.FaultNone)
+	s.bridge.Bridge.SetFault(emulator.FaultNone)
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.Bri == 31 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.Bri == 31 })
 	}
 }
 
 func TestTheHandlerNeverWaitsForTheBridge(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{})
-	s.bridge.Bridge.SetFault(huetest.FaultHang)
+	s.bridge.Bridge.SetFault(emulator.FaultHang)
 	pub := mqtttest.NewPublisher(t, s.broker.URL)
 	for i := range 2000 {
 		pub.Publish("lights", []byte(itoa(i%254+1)), 1, false)
@@ -135,8 +136,8 @@ func TestTheHandlerNeverWaitsForTheBridge(t *testing.T) {
 		received, _, _, _, _ := s.events.snapshot()
 		return received == 2000
 	})
-	s.bridge.Bridge.SetFault(huetest.FaultNone)
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 1999%254+1 })
+	s.bridge.Bridge.SetFault(emulator.FaultNone)
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 1999%254+1 })
 }
 
 func TestShutdownSendsPendingValues(t *testing.T) {
@@ -171,7 +172,7 @@ func TestDebounceWaitsForQuietButNotForever(t *testing.T) {
 		pub.Publish("lights", []byte(itoa(i+1)), 1, false)
 		time.Sleep(25 * time.Millisecond) // the publisher's pace, not synchronisation
 	}
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 40 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 40 })
 	cmds := s.bridge.Bridge.Commands()
 	if len(cmds) < 1 || len(cmds) > 4 {
 		t.Fatalf("%d commands over %v with a 200 ms debounce capped at 800 ms", len(cmds), time.Since(start))
@@ -192,7 +193,7 @@ func TestSetMappingsSwapsTopicsAndKeepsTheConnection(t *testing.T) {
 	}
 	mqttPublish(t, s, "lights", "11") // unsubscribed: nothing may land
 	mqttPublish(t, s, "lamp/knob", "1023")
-	s.waitLight(t, "7", func(l huetest.LightState) bool { return l.Bri == 254 })
+	s.waitLight(t, "7", func(l emulator.LightState) bool { return l.Bri == 254 })
 	if l, _ := s.bridge.Bridge.Light("3"); l.Bri == 11 {
 		t.Fatal("a removed topic still drives its lights")
 	}
@@ -201,10 +202,10 @@ func TestSetMappingsSwapsTopicsAndKeepsTheConnection(t *testing.T) {
 		t.Fatal("a mapping with an unknown light was accepted")
 	}
 	mqttPublish(t, s, "lamp/knob", "0")
-	s.waitLight(t, "7", func(l huetest.LightState) bool { return !l.On })
+	s.waitLight(t, "7", func(l emulator.LightState) bool { return !l.On })
 }
 
-func startOn(t *testing.T, broker *mqtttest.Broker, bridge *huetest.Server, ms []mapping.Mapping) (*gateway.Gateway, *mqtt.Client) {
+func startOn(t *testing.T, broker *mqtttest.Broker, bridge *emulator.Server, ms []mapping.Mapping) (*gateway.Gateway, *mqtt.Client) {
 	t.Helper()
 	client := mqttClient(t, broker)
 	gw, err := gateway.New(gateway.Options{Broker: client, Bridges: map[string]gateway.Bridge{"default": hueClient(t, bridge)}, Log: testLogger(t)})
@@ -228,7 +229,7 @@ func startOn(t *testing.T, broker *mqtttest.Broker, bridge *huetest.Server, ms [
 	return gw, client
 }
 
-func hueClient(t *testing.T, s *huetest.Server) *hue.Client {
+func hueClient(t *testing.T, s *emulator.Server) *hue.Client {
 	t.Helper()
 	c, err := hue.New(hue.Config{Host: s.URL, Username: s.Bridge.Key(), Timeout: 500 * time.Millisecond})
 	if err != nil {

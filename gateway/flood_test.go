@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -32,7 +32,7 @@ func TestAJunkFloodKeepsMemoryFlatAndTheLogQuiet(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{brokerConf: []string{"max_queued_messages 0"}, log: log})
 	mqttPublish(t, s, "lights", "50")
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.Bri == 50 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.Bri == 50 })
 	}
 	commands := len(s.bridge.Bridge.Commands())
 	before := heapInUse()
@@ -67,7 +67,7 @@ func TestAJunkFloodKeepsMemoryFlatAndTheLogQuiet(t *testing.T) {
 
 	mqttPublish(t, s, "lights", "200")
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.Bri == 200 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.Bri == 200 })
 	}
 }
 
@@ -135,7 +135,7 @@ func TestHostileLightNamesNeverBreakTheConnection(t *testing.T) {
 		t.Fatal("the connection to the broker broke")
 	}
 	mqttPublish(t, s, "lights", "123")
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 123 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 123 })
 	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool {
 		return m.Topic == "huegate/lights/desk-lamp/state" && bytes.Contains(m.Payload, []byte(`"bri":123`))
 	})

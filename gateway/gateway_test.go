@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -19,7 +19,7 @@ func deskMapping() mapping.Mapping {
 }
 
 func TestABurstEndsWithEveryLightAtTheLastValueWithinBudget(t *testing.T) {
-	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{lightRate: 10, bridgeOpt: []huetest.Option{huetest.WithRate(10), huetest.WithLatency(5 * time.Millisecond)}})
+	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{lightRate: 10, bridgeOpt: []emulator.Option{emulator.WithRate(10), emulator.WithLatency(5 * time.Millisecond)}})
 	pub := mqttPublisher(t, s)
 	for i := 1; i <= 1000; i++ {
 		payload := strconv.Itoa(i%250 + 1)
@@ -34,7 +34,7 @@ func TestABurstEndsWithEveryLightAtTheLastValueWithinBudget(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 200 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 200 })
 	}
 	cmds := s.bridge.Bridge.Commands()
 	for _, c := range cmds {
@@ -63,7 +63,7 @@ func TestAnIdleLightGetsItsValueAtOnce(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{onLights}, stackOptions{})
 	mqttPublish(t, s, "lights", "0")
 	for _, id := range []string{"1", "3", "7"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return !l.On })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return !l.On })
 	}
 	cmds := s.bridge.Bridge.Commands()
 	if len(cmds) != 3 {
@@ -80,13 +80,13 @@ func TestScalingAndRangesReachTheBridge(t *testing.T) {
 	knob := mapping.Mapping{Topic: "lamp/knob", Lights: []mapping.Ref{{ID: "7"}}, Range: mapping.Range{Min: 0, Max: 1023}, Transition: 0}
 	s := newStack(t, []mapping.Mapping{deskMapping(), knob}, stackOptions{})
 	mqttPublish(t, s, "lamp/knob", "512")
-	s.waitLight(t, "7", func(l huetest.LightState) bool { return l.On && l.Bri == 127 })
+	s.waitLight(t, "7", func(l emulator.LightState) bool { return l.On && l.Bri == 127 })
 	cmds := s.bridge.Bridge.Commands()
 	if got := string(cmds[len(cmds)-1].Body); got != `{"on":true,"bri":127,"transitiontime":0}` {
 		t.Fatalf("body = %s", got)
 	}
 	mqttPublish(t, s, "lights", "50%")
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.On && l.Bri == 127 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 127 })
 }
 
 func mqttPublisher(t *testing.T, s *stack) *mqtttest.Publisher {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -39,8 +39,8 @@ func TestABridgeOutageEndsWithTheNewestValueWithinBudget(t *testing.T) {
 		start func()
 	}{
 		{"connection refused", s.bridge.Stop},
-		{"reset mid-request", func() { s.bridge.Bridge.SetFault(huetest.FaultReset); mustRestart(t, s.bridge) }},
-		{"accepted, never answered", func() { s.bridge.Bridge.SetFault(huetest.FaultHang) }},
+		{"reset mid-request", func() { s.bridge.Bridge.SetFault(emulator.FaultReset); mustRestart(t, s.bridge) }},
+		{"accepted, never answered", func() { s.bridge.Bridge.SetFault(emulator.FaultHang) }},
 	}
 	for i, ph := range phases {
 		before := failures()
@@ -54,9 +54,9 @@ func TestABridgeOutageEndsWithTheNewestValueWithinBudget(t *testing.T) {
 	flood(37)
 	newest := value
 	healed := time.Now()
-	s.bridge.Bridge.SetFault(huetest.FaultNone)
+	s.bridge.Bridge.SetFault(emulator.FaultNone)
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == newest })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == newest })
 	}
 	recovery := time.Since(healed)
 	t.Logf("all three lights at the newest value %v after the bridge came back", recovery.Round(time.Millisecond))
@@ -79,7 +79,7 @@ func TestABridgeOutageEndsWithTheNewestValueWithinBudget(t *testing.T) {
 	mustRestart(t, s.bridge)
 	healed = time.Now()
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == newest })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == newest })
 	}
 	worst := time.Since(healed)
 	t.Logf("after the longest pause: all three lights at the newest value %v after the bridge came back", worst.Round(time.Millisecond))
@@ -114,9 +114,9 @@ func settle(t *testing.T, s *stack) {
 
 // assertLastCommandIs checks that the last command each light got carried
 // bri, and that each light is there now.
-func assertLastCommandIs(t *testing.T, cmds []huetest.Request, bri int) {
+func assertLastCommandIs(t *testing.T, cmds []emulator.Request, bri int) {
 	t.Helper()
-	last := map[string]huetest.Request{}
+	last := map[string]emulator.Request{}
 	for _, c := range cmds {
 		if c.Status == 200 {
 			last[c.Path] = c
@@ -133,7 +133,7 @@ func assertLastCommandIs(t *testing.T, cmds []huetest.Request, bri int) {
 	}
 }
 
-func mustRestart(t *testing.T, s *huetest.Server) {
+func mustRestart(t *testing.T, s *emulator.Server) {
 	t.Helper()
 	if err := s.Restart(); err != nil {
 		t.Fatal(err)
@@ -159,5 +159,5 @@ func TestASlowBridgeIsAbandonedAtTheTimeoutAndTheValueResent(t *testing.T) {
 		t.Fatal("an abandoned command was applied")
 	}
 	s.bridge.Bridge.SetLatency(0)
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 30 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 30 })
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -15,9 +15,9 @@ import (
 // it says the bridge is offline, keeps no goroutine behind, and once the
 // bridge behaves the change made meanwhile is published.
 func TestStatePollingSurvivesGarbageAnswers(t *testing.T) {
-	faults := []huetest.Fault{huetest.FaultHTTP429, huetest.FaultHTTP503, huetest.FaultBadJSON, huetest.FaultEmptyBody,
-		huetest.FaultErrorNoAddress, huetest.FaultErrorNoDescription, huetest.FaultErrorStringType, huetest.FaultError901,
-		huetest.FaultPartial, huetest.FaultHugeBody, huetest.FaultReset, huetest.FaultHang}
+	faults := []emulator.Fault{emulator.FaultHTTP429, emulator.FaultHTTP503, emulator.FaultBadJSON, emulator.FaultEmptyBody,
+		emulator.FaultErrorNoAddress, emulator.FaultErrorNoDescription, emulator.FaultErrorStringType, emulator.FaultError901,
+		emulator.FaultPartial, emulator.FaultHugeBody, emulator.FaultReset, emulator.FaultHang}
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(50*time.Millisecond))
 	status := mqtttest.Subscribe(t, s.broker.URL, "huegate/bridge/status")
 	hall := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/hallup/state")
@@ -35,7 +35,7 @@ func TestStatePollingSurvivesGarbageAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			healed := time.Now()
-			s.bridge.Bridge.SetFault(huetest.FaultNone)
+			s.bridge.Bridge.SetFault(emulator.FaultNone)
 			status.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool {
 				return string(m.Payload) == "online" && m.Time.After(healed)
 			})
@@ -48,5 +48,5 @@ func TestStatePollingSurvivesGarbageAnswers(t *testing.T) {
 	// every fault. Allow the usual churn, not a dozen strays.
 	waitFor(t, "goroutines back to where they were", func() bool { return runtime.NumGoroutine() <= baseline+4 })
 	mqttPublish(t, s, "lights", "99")
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 99 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 99 })
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -53,7 +53,7 @@ func TestABrokerKilledAndRestartedLosesNoLaterValue(t *testing.T) {
 	sent := time.Now()
 	mqttPublish(t, s, "lights", "77")
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 77 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 77 })
 	}
 	t.Logf("a value published after the restart reached all three lights in %v", time.Since(sent).Round(time.Millisecond))
 	again.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -19,7 +20,7 @@ import (
 // the bridge: it must not be logged as a rejection.
 func TestShutdownAbandonsACommandInFlightQuietly(t *testing.T) {
 	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, fixture, huetest.WithLatency(400*time.Millisecond))
+	bridge := huetest.NewServer(t, fixture, emulator.WithLatency(400*time.Millisecond))
 	logs := &lockedBuffer{}
 	client := mqttClient(t, broker)
 	gw, err := gateway.New(gateway.Options{

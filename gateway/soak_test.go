@@ -13,7 +13,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -25,33 +25,33 @@ type soakFault struct {
 	start func(s *stack) (end func())
 }
 
-func bridgeFault(f huetest.Fault) soakFault {
+func bridgeFault(f emulator.Fault) soakFault {
 	return soakFault{f.String(), func(s *stack) func() {
 		s.bridge.Bridge.SetFault(f)
-		return func() { s.bridge.Bridge.SetFault(huetest.FaultNone) }
+		return func() { s.bridge.Bridge.SetFault(emulator.FaultNone) }
 	}}
 }
 
 var soakFaults = []soakFault{
-	bridgeFault(huetest.FaultHTTP429),
+	bridgeFault(emulator.FaultHTTP429),
 	{"bridge down", func(s *stack) func() {
 		s.bridge.Stop()
 		return func() { _ = s.bridge.Restart() }
 	}},
-	bridgeFault(huetest.FaultHang),
-	bridgeFault(huetest.FaultReset),
+	bridgeFault(emulator.FaultHang),
+	bridgeFault(emulator.FaultReset),
 	{"broker killed", func(s *stack) func() {
 		s.broker.Kill()
 		return s.broker.Restart
 	}},
-	bridgeFault(huetest.FaultBadJSON),
-	bridgeFault(huetest.FaultHugeBody),
+	bridgeFault(emulator.FaultBadJSON),
+	bridgeFault(emulator.FaultHugeBody),
 	{"slow bridge", func(s *stack) func() {
 		s.bridge.Bridge.SetLatency(800 * time.Millisecond)
 		return func() { s.bridge.Bridge.SetLatency(5 * time.Millisecond) }
 	}},
-	bridgeFault(huetest.FaultHTTP503),
-	bridgeFault(huetest.FaultPartial),
+	bridgeFault(emulator.FaultHTTP503),
+	bridgeFault(emulator.FaultPartial),
 }
 
 type soakSample struct {
@@ -82,7 +82,7 @@ func TestSoak(t *testing.T) {
 	sends := &sendTimes{}
 	s := newStack(t, ms, stackOptions{lightRate: rate, state: st, log: &lineLog{}, wrap: sends.wrap,
 		brokerConf: []string{"max_queued_messages 0"},
-		bridgeOpt:  []huetest.Option{huetest.WithEventStream(), huetest.WithLatency(5 * time.Millisecond)}})
+		bridgeOpt:  []emulator.Option{emulator.WithEventStream(), emulator.WithLatency(5 * time.Millisecond)}})
 	pub := mqtttest.NewPublisher(t, s.broker.URL)
 	rng := rand.New(rand.NewPCG(1, 2))
 
@@ -133,10 +133,10 @@ func TestSoak(t *testing.T) {
 	pub.Publish("knob", []byte("1023"), 1, false)
 	pub.Publish("room", []byte("40%"), 1, false)
 	for _, id := range []string{"3", "5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 201 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 201 })
 	}
-	s.waitLight(t, "7", func(l huetest.LightState) bool { return l.On && l.Bri == 254 })
-	s.waitLight(t, "1", func(l huetest.LightState) bool { return l.On && l.Bri == 102 })
+	s.waitLight(t, "7", func(l emulator.LightState) bool { return l.On && l.Bri == 254 })
+	s.waitLight(t, "1", func(l emulator.LightState) bool { return l.On && l.Bri == 102 })
 	checkBudget(t, s, sends, rate)
 	assertFlat(t, samples)
 	t.Logf("1 s windows where commands reached the bridge closer together than huegate sent them (scheduling on a loaded machine): %d", sends.jittered)
@@ -169,7 +169,7 @@ func checkBudget(t *testing.T, s *stack, sends *sendTimes, rate int) {
 	if n := maxPerWindow(sends.take(), time.Second); n > rate+1 {
 		t.Errorf("huegate sent %d light commands in one second; the budget is %d", n, rate)
 	}
-	var lights, groups []huetest.Request
+	var lights, groups []emulator.Request
 	for _, c := range s.bridge.Bridge.Commands() {
 		if strings.HasSuffix(c.Path, "/action") {
 			groups = append(groups, c)
@@ -193,13 +193,13 @@ func checkBudget(t *testing.T, s *stack, sends *sendTimes, rate int) {
 // bucket, before the request).
 type sendTimes struct {
 	mu       sync.Mutex
-	times    []huetest.Request
+	times    []emulator.Request
 	jittered int
 }
 
 func (r *sendTimes) wrap(c *hue.Client) gateway.Bridge { return &recordingBridge{Client: c, r: r} }
 
-func (r *sendTimes) take() []huetest.Request {
+func (r *sendTimes) take() []emulator.Request {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := r.times
@@ -214,7 +214,7 @@ type recordingBridge struct {
 
 func (b *recordingBridge) SetLight(ctx context.Context, id string, st hue.State) error {
 	b.r.mu.Lock()
-	b.r.times = append(b.r.times, huetest.Request{Time: time.Now()})
+	b.r.times = append(b.r.times, emulator.Request{Time: time.Now()})
 	b.r.mu.Unlock()
 	return b.Client.SetLight(ctx, id, st)
 }

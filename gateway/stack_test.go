@@ -9,6 +9,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
@@ -24,7 +25,7 @@ const fixture = "../testdata/bridge.json"
 // stack is huegate's pipeline between a real Mosquitto and the emulator.
 type stack struct {
 	broker  *mqtttest.Broker
-	bridge  *huetest.Server
+	bridge  *emulator.Server
 	client  *mqtt.Client
 	gateway *gateway.Gateway
 	events  *countingEvents
@@ -33,7 +34,7 @@ type stack struct {
 type stackOptions struct {
 	lightRate  float64
 	groupRate  float64
-	bridgeOpt  []huetest.Option
+	bridgeOpt  []emulator.Option
 	state      *gateway.StateOptions
 	retained   map[string]string                // published, retained, before huegate starts
 	brokerConf []string                         // extra mosquitto.conf lines
@@ -85,7 +86,7 @@ func newStack(t *testing.T, ms []mapping.Mapping, o stackOptions) *stack {
 }
 
 // waitLight waits until light id matches, or fails at the deadline.
-func (s *stack) waitLight(t *testing.T, id string, ok func(huetest.LightState) bool) huetest.LightState {
+func (s *stack) waitLight(t *testing.T, id string, ok func(emulator.LightState) bool) emulator.LightState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -148,7 +149,7 @@ func (e *countingEvents) snapshot() (received, coalesced, sent, failed int, reje
 }
 
 // maxPerWindow is the most commands the bridge saw in any window of width w.
-func maxPerWindow(reqs []huetest.Request, w time.Duration) int {
+func maxPerWindow(reqs []emulator.Request, w time.Duration) int {
 	best := 0
 	for i := range reqs {
 		n := 0

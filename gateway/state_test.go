@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -122,7 +122,7 @@ func TestSyncPublishesOutsideChangesWithoutEchoOrLoop(t *testing.T) {
 	}
 	topic.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "512" })
 	for _, id := range []string{"5", "2"} {
-		s.waitLight(t, id, func(l huetest.LightState) bool { return l.On && l.Bri == 127 })
+		s.waitLight(t, id, func(l emulator.LightState) bool { return l.On && l.Bri == 127 })
 	}
 	// Let several polls pass, then count: one publish, two commands, none to the lamp.
 	polls := len(s.bridge.Bridge.Requests())
@@ -164,7 +164,7 @@ func TestBridgeStatusFollowsAnOutage(t *testing.T) {
 		return string(m.Payload) == "online" && m.Time.After(time.Now().Add(-9*time.Second))
 	})
 	_ = last
-	s.waitLight(t, "3", func(l huetest.LightState) bool { return l.Bri == 90 })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 90 })
 }
 
 func TestARemovedLightsStateIsCleared(t *testing.T) {
@@ -192,7 +192,7 @@ func TestStatesAreRepublishedAfterTheBrokerRestarts(t *testing.T) {
 
 func TestTheEventStreamPushesChangesAtOnce(t *testing.T) {
 	o := stateOn(time.Hour) // only the stream can make this fast
-	o.bridgeOpt = []huetest.Option{huetest.WithEventStream()}
+	o.bridgeOpt = []emulator.Option{emulator.WithEventStream()}
 	s := newStack(t, []mapping.Mapping{deskMapping()}, o)
 	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/hallup/state")
 	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":100`)) })

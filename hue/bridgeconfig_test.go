@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 )
 
@@ -35,7 +36,7 @@ func TestBridgeConfigNeedsNoKeyLikeARealBridge(t *testing.T) {
 }
 
 func TestBridgeConfigRefusesAnEmptyBody(t *testing.T) {
-	s := huetest.NewServer(t, fixture, huetest.WithFault(huetest.FaultEmptyBody))
+	s := huetest.NewServer(t, fixture, emulator.WithFault(emulator.FaultEmptyBody))
 	c := newClient(t, s, s.Bridge.Key())
 	if _, err := c.BridgeConfig(context.Background()); !errors.Is(err, hue.ErrMalformed) {
 		t.Fatalf("err = %v, want ErrMalformed", err)
@@ -63,7 +64,7 @@ func TestScenesListGroupScenesByGroup(t *testing.T) {
 }
 
 func TestScenesRefuseGarbage(t *testing.T) {
-	s := huetest.NewServer(t, fixture, huetest.WithFault(huetest.FaultBadJSON))
+	s := huetest.NewServer(t, fixture, emulator.WithFault(emulator.FaultBadJSON))
 	c := newClient(t, s, s.Bridge.Key())
 	if _, err := c.Scenes(context.Background()); !errors.Is(err, hue.ErrMalformed) {
 		t.Fatalf("err = %v, want ErrMalformed", err)

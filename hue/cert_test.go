@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 )
 
 // An https bridge without a pin cannot be verified (private CA, no IP in the
 // certificate): the error says what to set, and it is final, not retried.
 func TestAnUnpinnedHTTPSBridgeIsAFinalErrorThatNamesThePin(t *testing.T) {
-	b, err := huetest.Load(fixture)
+	b, err := emulator.Load(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
 	"go.uber.org/goleak"
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const fixture = "../testdata/bridge.json"
 
-func newClient(t *testing.T, s *huetest.Server, key string) *hue.Client {
+func newClient(t *testing.T, s *emulator.Server, key string) *hue.Client {
 	t.Helper()
 	c, err := hue.New(hue.Config{Host: s.URL, Username: key, Timeout: 500 * time.Millisecond})
 	if err != nil {
@@ -94,22 +95,22 @@ func TestBridgeErrorsAreTypedAndClassified(t *testing.T) {
 
 func TestAnyAnswerGivesAnErrorNeverAPanic(t *testing.T) {
 	tests := []struct {
-		fault     huetest.Fault
+		fault     emulator.Fault
 		retryable bool
 		want      string
 	}{
-		{huetest.FaultHTTP429, true, "HTTP 429"},
-		{huetest.FaultHTTP503, true, "HTTP 503"},
-		{huetest.FaultBadJSON, true, "malformed"},
-		{huetest.FaultEmptyBody, true, "empty body"},
-		{huetest.FaultErrorNoAddress, true, "bridge error 901"},
-		{huetest.FaultErrorNoDescription, true, "bridge error"},
-		{huetest.FaultErrorStringType, true, "bridge error 901"},
-		{huetest.FaultError901, true, "bridge error 901"},
-		{huetest.FaultPartial, false, "bridge error"},
-		{huetest.FaultHugeBody, true, ""},
-		{huetest.FaultReset, true, ""},
-		{huetest.FaultHang, true, "deadline"},
+		{emulator.FaultHTTP429, true, "HTTP 429"},
+		{emulator.FaultHTTP503, true, "HTTP 503"},
+		{emulator.FaultBadJSON, true, "malformed"},
+		{emulator.FaultEmptyBody, true, "empty body"},
+		{emulator.FaultErrorNoAddress, true, "bridge error 901"},
+		{emulator.FaultErrorNoDescription, true, "bridge error"},
+		{emulator.FaultErrorStringType, true, "bridge error 901"},
+		{emulator.FaultError901, true, "bridge error 901"},
+		{emulator.FaultPartial, false, "bridge error"},
+		{emulator.FaultHugeBody, true, ""},
+		{emulator.FaultReset, true, ""},
+		{emulator.FaultHang, true, "deadline"},
 	}
 	s := huetest.NewServer(t, fixture)
 	key := s.Bridge.Key()
@@ -117,19 +118,19 @@ func TestAnyAnswerGivesAnErrorNeverAPanic(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fault.String(), func(t *testing.T) {
 			s.Bridge.SetFault(tt.fault)
-			defer s.Bridge.SetFault(huetest.FaultNone)
+			defer s.Bridge.SetFault(emulator.FaultNone)
 			for _, call := range []func() error{
 				func() error { return c.SetLight(context.Background(), "3", hue.State{Fields: hue.FieldOn, On: true}) },
 				func() error { _, err := c.Lights(context.Background()); return err },
 			} {
 				err := call()
 				if err == nil {
-					if tt.fault == huetest.FaultPartial || tt.fault == huetest.FaultHugeBody {
+					if tt.fault == emulator.FaultPartial || tt.fault == emulator.FaultHugeBody {
 						continue // a GET may legitimately decode these
 					}
 					t.Fatal("no error")
 				}
-				if hue.Retryable(err) != tt.retryable && tt.fault != huetest.FaultPartial {
+				if hue.Retryable(err) != tt.retryable && tt.fault != emulator.FaultPartial {
 					t.Errorf("Retryable(%v) = %v, want %v", err, !tt.retryable, tt.retryable)
 				}
 				if !strings.Contains(err.Error(), tt.want) {
@@ -191,14 +192,14 @@ func TestRealBridgeCapturesResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := huetest.New(data)
+			b, err := emulator.New(data)
 			if err != nil {
 				if strings.Contains(f, "group0") {
 					t.Skip("a single group, not a full dump")
 				}
 				t.Fatal(err)
 			}
-			s, err := huetest.Start(b, "127.0.0.1:0")
+			s, err := emulator.Start(b, "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,7 +25,7 @@ func (c *Client) Dump(ctx context.Context) ([]byte, error) {
 }
 
 // SanitizeDump returns a full-state dump without secrets, indented, in the
-// format huetest.New and `huegate emulate --fixture` read. It empties
+// format emulator.Load and `huegate emulate --fixture` read. It empties
 // config.whitelist (the paired apps and their keys), and replaces with
 // Redacted: every occurrence of a whitelisted key or of keys (the caller's
 // own) anywhere in the dump, such as in scene owners or schedule addresses;

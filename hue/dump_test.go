@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 )
 
@@ -58,11 +59,11 @@ func TestDumpFromTheEmulatorLosesItsSecretsAndLoadsAgain(t *testing.T) {
 	}
 
 	// The dump replays: a bridge loaded from it shows the same lights.
-	replay, err := huetest.New(clean)
+	replay, err := emulator.New(clean)
 	if err != nil {
 		t.Fatalf("huetest cannot load the sanitized dump: %v", err)
 	}
-	r, err := huetest.Start(replay, "127.0.0.1:0")
+	r, err := emulator.Start(replay, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestSanitizeRealCaptures(t *testing.T) {
 					}
 				}
 			}
-			if _, err := huetest.New(clean); err != nil {
+			if _, err := emulator.New(clean); err != nil {
 				t.Fatalf("does not load: %v", err)
 			}
 		})

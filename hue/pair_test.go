@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 )
 
@@ -165,11 +166,11 @@ func TestRealScenesDecode(t *testing.T) {
 	if err != nil {
 		t.Skipf("real captures not available: %v", err)
 	}
-	b, err := huetest.New(data)
+	b, err := emulator.New(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := huetest.Start(b, "127.0.0.1:0")
+	srv, err := emulator.Start(b, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 )
 
 func TestStreamReportsChangesMadeOnTheBridge(t *testing.T) {
-	s := huetest.NewServer(t, fixture, huetest.WithEventStream())
+	s := huetest.NewServer(t, fixture, emulator.WithEventStream())
 	c := newClient(t, s, s.Bridge.Key())
 	ctx, cancel := context.WithCancel(context.Background())
 	opened := make(chan struct{})

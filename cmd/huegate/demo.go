@@ -14,7 +14,7 @@ import (
 	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mqtt/embedded"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -123,7 +123,7 @@ func (f *demoFlags) check() error {
 // config is the demo's configuration, read through the same loader as a
 // config file so that every default applies, but without the HUEGATE_*
 // environment, which is there for `run`.
-func (f *demoFlags) config(emu *huetest.Server) string {
+func (f *demoFlags) config(emu *emulator.Server) string {
 	q := strconv.Quote
 	s := fmt.Sprintf("bridge: {host: %s, username: %s}\n", q(emu.URL), q(emu.Bridge.Key()))
 	s += fmt.Sprintf("mqtt: {broker: embedded, listen: %s, ws_listen: %s}\n", q(f.mqttListen), q(f.wsListen))
@@ -151,7 +151,7 @@ func demoPortError(err error) error {
 	}
 }
 
-func (g *globals) printDemo(a *app, emu *huetest.Server) {
+func (g *globals) printDemo(a *app, emu *emulator.Server) {
 	b := a.extras.broker
 	host, port, _ := net.SplitHostPort(b.Addr())
 	w := g.stdout
@@ -190,7 +190,7 @@ func newCommandLog(log zerolog.Logger) commandLog {
 	var dump struct {
 		Lights json.RawMessage `json:"lights"`
 	}
-	if json.Unmarshal(huetest.Fixture(), &dump) == nil {
+	if json.Unmarshal(emulator.Fixture(), &dump) == nil {
 		lights, _ := hue.DecodeLights(dump.Lights)
 		for _, l := range lights {
 			c.names[l.ID] = l.Name

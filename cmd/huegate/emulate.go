@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
@@ -36,7 +36,7 @@ It prints its URL and the API key it accepts: put them in bridge.host and
 bridge.username to point huegate at it.`,
 		Example: `  huegate emulate
   huegate emulate --listen 127.0.0.1:8080 --fixture my-bridge.json --rate 10 --latency 30ms
-  curl http://127.0.0.1:8080/api/` + huetest.DefaultKey + `/lights`,
+  curl http://127.0.0.1:8080/api/` + emulator.DefaultKey + `/lights`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.emulate(cmd.Context(), f)
@@ -81,8 +81,8 @@ Command ceiling %d/s (429 above it), latency %s. Ctrl-C stops.
 
 // startEmulator loads a dump (the built-in fixture when path is "") and
 // serves it on addr, which flag set.
-func startEmulator(path, addr, flag string, latency time.Duration, rate int) (*huetest.Server, string, error) {
-	dump, source := huetest.Fixture(), "the built-in fixture"
+func startEmulator(path, addr, flag string, latency time.Duration, rate int) (*emulator.Server, string, error) {
+	dump, source := emulator.Fixture(), "the built-in fixture"
 	if path != "" {
 		var err error
 		if dump, err = os.ReadFile(path); err != nil {
@@ -90,11 +90,11 @@ func startEmulator(path, addr, flag string, latency time.Duration, rate int) (*h
 		}
 		source = path
 	}
-	b, err := huetest.New(dump, huetest.WithLatency(latency), huetest.WithRate(rate))
+	b, err := emulator.New(dump, emulator.WithLatency(latency), emulator.WithRate(rate))
 	if err != nil {
 		return nil, "", &exitError{2, fmt.Errorf("--fixture %s: %w", source, err)}
 	}
-	srv, err := huetest.Start(b, addr)
+	srv, err := emulator.Start(b, addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return nil, "", portTaken(addr, flag, "another program")
 	}
@@ -105,8 +105,8 @@ func startEmulator(path, addr, flag string, latency time.Duration, rate int) (*h
 }
 
 // logChange logs each light's or group's new state, as commands land.
-func logChange(log zerolog.Logger, b *huetest.Bridge) func(huetest.Change) {
-	return func(c huetest.Change) {
+func logChange(log zerolog.Logger, b *emulator.Bridge) func(emulator.Change) {
+	return func(c emulator.Change) {
 		kind, id, _ := strings.Cut(strings.TrimPrefix(c.Resource, "/"), "/")
 		switch kind {
 		case "lights":

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/huegate/huegate/hue"
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 )
 
 func startEmulate(t *testing.T, args ...string) (url, key string) {
@@ -39,7 +39,7 @@ func lightNames(t *testing.T, url, key string) []string {
 
 func TestEmulateServesTheFixtureAndAnswers429AboveItsRate(t *testing.T) {
 	url, key := startEmulate(t, "--rate", "2", "--latency", "0s")
-	if key != huetest.DefaultKey {
+	if key != emulator.DefaultKey {
 		t.Fatalf("printed key %q", key)
 	}
 	got := strings.Join(lightNames(t, url, key), ", ")

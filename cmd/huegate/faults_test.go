@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -70,12 +71,12 @@ func (p *process) lines(subs ...string) int {
 	return n
 }
 
-func waitBridge(t *testing.T, b *huetest.Bridge, bri int, ids ...string) {
+func waitBridge(t *testing.T, b *emulator.Bridge, bri int, ids ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, id := range ids {
-		if err := b.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == bri }); err != nil {
+		if err := b.WaitLight(ctx, id, func(l emulator.LightState) bool { return l.On && l.Bri == bri }); err != nil {
 			l, _ := b.Light(id)
 			t.Fatalf("light %s never reached %d (%v): %+v", id, bri, err, l)
 		}
@@ -151,7 +152,7 @@ func TestSIGTERMDuringAFloodSendsTheNewestValuesThenExits(t *testing.T) {
 	t.Parallel()
 	// Debug logging lets the test see huegate acknowledge each message.
 	broker := mqtttest.StartMosquitto(t, "log_type debug")
-	bridge := huetest.NewServer(t, fixturePath, huetest.WithLatency(50*time.Millisecond))
+	bridge := huetest.NewServer(t, fixturePath, emulator.WithLatency(50*time.Millisecond))
 	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
 	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()},
 		"run", "--config", configFile(t, simpleConfig(bridge.URL, broker.URL, "  light_rate: 1")))
@@ -204,7 +205,7 @@ func TestASecondSignalExitsAtOnce(t *testing.T) {
 	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()},
 		"run", "--config", configFile(t, simpleConfig(bridge.URL, broker.URL)))
 	status.WaitFor(t, 15*time.Second, isPayload("online"))
-	bridge.Bridge.SetFault(huetest.FaultHang) // nothing can be flushed
+	bridge.Bridge.SetFault(emulator.FaultHang) // nothing can be flushed
 	mqtttest.Publish(t, broker.URL, "lights", []byte("44"), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

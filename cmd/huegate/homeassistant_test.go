@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -29,7 +30,7 @@ func TestRunWithHomeAssistantPublishesDiscoveryAndTakesItsCommands(t *testing.T)
 	mqtttest.Publish(t, broker.URL, "huegate/lights/desk-lamp/set", []byte(`{"state":"ON","brightness":30,"color":{"x":0.25,"y":0.35}}`), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := bridge.Bridge.WaitLight(ctx, "3", func(l huetest.LightState) bool { return l.Bri == 30 && l.XY == [2]float64{0.25, 0.35} }); err != nil {
+	if err := bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.Bri == 30 && l.XY == [2]float64{0.25, 0.35} }); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {

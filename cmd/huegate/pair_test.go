@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/config"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 )
 
@@ -23,7 +24,7 @@ func fastPairing(t *testing.T) {
 
 // pressAfter presses the link button once the bridge has refused n pairing
 // attempts, as a person walking to the bridge would.
-func pressAfter(t *testing.T, b *huetest.Bridge, n int) {
+func pressAfter(t *testing.T, b *emulator.Bridge, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	done := make(chan struct{})
@@ -39,7 +40,7 @@ func pressAfter(t *testing.T, b *huetest.Bridge, n int) {
 	}()
 }
 
-func posts(b *huetest.Bridge) int {
+func posts(b *emulator.Bridge) int {
 	n := 0
 	for _, r := range b.Requests() {
 		if r.Method == http.MethodPost && r.Path == "/api" && r.Status != 0 {
@@ -101,7 +102,7 @@ func TestPairWaitsForTheLinkButtonThenEditsTheConfig(t *testing.T) {
 
 // checkSpacing checks that pairing attempts came one interval apart, not
 // in a tight loop.
-func checkSpacing(t *testing.T, b *huetest.Bridge, interval time.Duration) {
+func checkSpacing(t *testing.T, b *emulator.Bridge, interval time.Duration) {
 	t.Helper()
 	var last time.Time
 	for _, r := range b.Requests() {

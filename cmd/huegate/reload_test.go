@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/rs/zerolog"
@@ -18,7 +19,7 @@ import (
 // the emulator, with its config file in a directory of its own.
 type gatewayUnderTest struct {
 	broker *mqtttest.Broker
-	bridge *huetest.Server
+	bridge *emulator.Server
 	path   string
 	head   string // bridge and mqtt sections
 	log    *syncBuffer
@@ -71,7 +72,7 @@ func (g *gatewayUnderTest) publishUntil(t *testing.T, topic, id string, bri uint
 	for {
 		p.Publish(topic, []byte(fmt.Sprint(bri)), 1, false)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := g.bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == int(bri) })
+		err := g.bridge.Bridge.WaitLight(ctx, id, func(l emulator.LightState) bool { return l.On && l.Bri == int(bri) })
 		cancel()
 		if err == nil {
 			return
@@ -88,7 +89,7 @@ func (g *gatewayUnderTest) publishOnce(t *testing.T, topic, id string, bri uint8
 	mqtttest.Publish(t, g.broker.URL, topic, []byte(fmt.Sprint(bri)), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := g.bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == int(bri) })
+	err := g.bridge.Bridge.WaitLight(ctx, id, func(l emulator.LightState) bool { return l.On && l.Bri == int(bri) })
 	if err != nil {
 		t.Fatalf("%s %d did not reach light %s: %v", topic, bri, id, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -95,7 +96,7 @@ func TestRunCarriesAValueToTheLightsAndStopsCleanly(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, id := range []string{"3", "5"} {
-		if err := bridge.Bridge.WaitLight(ctx, id, func(l huetest.LightState) bool { return l.On && l.Bri == 127 }); err != nil {
+		if err := bridge.Bridge.WaitLight(ctx, id, func(l emulator.LightState) bool { return l.On && l.Bri == 127 }); err != nil {
 			t.Fatalf("light %s: %v", id, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -35,7 +36,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 		user      = "huegate"
 	)
 	broker := mqtttest.StartMosquitto(t, "allow_anonymous false", "password_file "+mqtttest.PasswordFile(t, user, password))
-	bridge := huetest.NewServer(t, fixturePath, huetest.WithKey(key))
+	bridge := huetest.NewServer(t, fixturePath, emulator.WithKey(key))
 	cfg := configFile(t, simpleConfig(bridge.URL, broker.URL, "", "  username: "+user))
 	env := func(k, pw string) []string {
 		return []string{"HUEGATE_BRIDGE_USERNAME=" + k, "HUEGATE_MQTT_PASSWORD=" + pw}
@@ -60,7 +61,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	p.waitOutput(t, "huegate running", 15*time.Second)
 	pub := authClient(t, broker.URL, user, password, nil)
 	pub.subscribe(t, "huegate/status").waitFor(t, "online")
-	for i, f := range []huetest.Fault{huetest.FaultErrorNoAddress, huetest.FaultHTTP503, huetest.FaultReset, huetest.FaultHang, huetest.FaultNone} {
+	for i, f := range []emulator.Fault{emulator.FaultErrorNoAddress, emulator.FaultHTTP503, emulator.FaultReset, emulator.FaultHang, emulator.FaultNone} {
 		bridge.Bridge.SetFault(f)
 		before := len(bridge.Bridge.Commands())
 		if err := pub.c.Publish("lights", []byte(itoa(10+i)), false); err != nil {
@@ -168,7 +169,7 @@ func stop(t *testing.T, p *process) {
 	}
 }
 
-func waitCommands(t *testing.T, b *huetest.Bridge, n int) {
+func waitCommands(t *testing.T, b *emulator.Bridge, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -25,7 +26,7 @@ func TestRunTellsSystemdOnceConnectedAndWhenStopping(t *testing.T) {
 	}
 	cleanEnv(t)
 	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, dump, huetest.WithFault(huetest.FaultHTTP503))
+	bridge := huetest.NewServer(t, dump, emulator.WithFault(emulator.FaultHTTP503))
 	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
 	conn := notifySocket(t, filepath.Join(t.TempDir(), "notify.sock"))
 	path := filepath.Join(t.TempDir(), "config.yaml")
@@ -55,7 +56,7 @@ func TestRunTellsSystemdOnceConnectedAndWhenStopping(t *testing.T) {
 	if got := pending(t, conn); len(got) > 0 {
 		t.Fatalf("notified %q while the bridge was failing", got)
 	}
-	bridge.Bridge.SetFault(huetest.FaultNone)
+	bridge.Bridge.SetFault(emulator.FaultNone)
 	if got := nextNotice(t, conn, 15*time.Second); !strings.HasPrefix(got, "READY=1") {
 		t.Fatalf("got %q, want READY=1", got)
 	}

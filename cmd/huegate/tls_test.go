@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -75,7 +76,7 @@ func TestRunOverTLSWithAClientCertificateAndAPassword(t *testing.T) {
 // retrying a handshake that can never pass.
 func TestRunTrustsOnlyThePinnedBridgeCertificate(t *testing.T) {
 	t.Parallel()
-	b, err := huetest.Load(fixturePath)
+	b, err := emulator.Load(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}

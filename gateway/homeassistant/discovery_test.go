@@ -13,6 +13,7 @@ import (
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/gateway/homeassistant"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -28,7 +29,7 @@ const fixture = "../../testdata/bridge.json"
 // emulator, wired as `huegate run` wires it.
 type stack struct {
 	broker *mqtttest.Broker
-	bridge *huetest.Server
+	bridge *emulator.Server
 	client *mqtt.Client
 }
 
@@ -270,7 +271,7 @@ func TestARenameKeepsTheEntityAndMovesItsTopics(t *testing.T) {
 		[]byte(`{"state":"ON","brightness":64,"color":{"x":0.2,"y":0.3},"transition":0}`), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l huetest.LightState) bool { return l.Bri == 64 && l.XY == [2]float64{0.2, 0.3} }); err != nil {
+	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.Bri == 64 && l.XY == [2]float64{0.2, 0.3} }); err != nil {
 		t.Fatal(err)
 	}
 }

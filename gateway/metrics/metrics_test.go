@@ -15,6 +15,7 @@ import (
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/gateway/metrics"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
@@ -30,7 +31,7 @@ const fixture = "../../testdata/bridge.json"
 // emulator, and the metrics served over HTTP.
 type stack struct {
 	brokerURL string
-	bridge    *huetest.Server
+	bridge    *emulator.Server
 	client    *mqtt.Client
 	gateway   *gateway.Gateway
 	metrics   *metrics.Metrics
@@ -120,7 +121,7 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 
 	// Hold the bridge so values pile up on one light: the first is in
 	// flight, the second waits, the third and fourth replace it.
-	s.bridge.Bridge.SetFault(huetest.FaultHang)
+	s.bridge.Bridge.SetFault(emulator.FaultHang)
 	for _, v := range []string{"10", "20", "30", "200", "banana"} {
 		pub.Publish("lights", []byte(v), 1, false)
 	}
@@ -128,10 +129,10 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 	if d := s.gateway.Pending(); d != 1 {
 		t.Fatalf("queue depth = %d while the bridge hangs, want 1 (one light)", d)
 	}
-	s.bridge.Bridge.SetFault(huetest.FaultNone)
+	s.bridge.Bridge.SetFault(emulator.FaultNone)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l huetest.LightState) bool { return l.On && l.Bri == 200 }); err != nil {
+	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 200 }); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the queue to empty", func() bool { return s.gateway.Pending() == 0 })

@@ -1,14 +1,8 @@
-// Package huetest emulates a Philips Hue bridge's REST API v1, in the
-// spirit of net/http/httptest: load a full-state dump, serve it over real
-// HTTP on loopback, and let a test see every request, change state behind
-// the client's back (as the Hue app or a wall switch would), and make the
-// bridge slow, rate-limited, broken or unreachable.
+// Package huetest runs the bridge emulator (package hue/emulator) for a
+// test, in the spirit of net/http/httptest: NewServer serves a fixture on a
+// loopback port over http, NewTLSServer over https, and both stop when the
+// test ends. Everything else (knobs, the request log, state behind the
+// client's back) is the emulator's own API.
 //
-// The same code backs the long-running emulator of `huegate emulate` and
-// `huegate demo`, so nothing here except NewServer needs a testing.TB.
-//
-// It follows what real bridges answer, including their quirks: errors come
-// as HTTP 200 with a JSON array, a body can mix success and error entries,
-// brightness sent to a light that is off fails with error 201, and an
-// overloaded bridge answers 429 with an HTML page.
+// Only tests import this package; huegate's binary links hue/emulator alone.
 package huetest

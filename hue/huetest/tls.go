@@ -1,21 +1,13 @@
 package huetest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"io"
 	"log"
-	"math/big"
 	"net/http/httptest"
-	"strings"
 	"testing"
-	"time"
+
+	"github.com/huegate/huegate/hue/emulator"
 )
 
 // TLSServer serves a Bridge over https, as current bridges do on port 443:
@@ -24,15 +16,15 @@ import (
 // verify it.
 type TLSServer struct {
 	URL         string // https://127.0.0.1:port
-	Bridge      *Bridge
+	Bridge      *emulator.Bridge
 	Fingerprint string // SHA-256 of the certificate, hex, as in bridge.cert_sha256
 }
 
 // NewTLSServer loads a fixture and serves it over https on a loopback port
 // until the test ends.
-func NewTLSServer(tb testing.TB, fixturePath string, opts ...Option) *TLSServer {
+func NewTLSServer(tb testing.TB, fixturePath string, opts ...emulator.Option) *TLSServer {
 	tb.Helper()
-	b, err := Load(fixturePath, opts...)
+	b, err := emulator.Load(fixturePath, opts...)
 	if err != nil {
 		tb.Fatalf("huetest: %v", err)
 	}
@@ -42,9 +34,9 @@ func NewTLSServer(tb testing.TB, fixturePath string, opts ...Option) *TLSServer 
 // ServeTLS serves b over https on a new loopback port with a new
 // certificate: call it again for the same bridge to play a bridge whose
 // certificate changed (reset, replaced, or someone in between).
-func ServeTLS(tb testing.TB, b *Bridge) *TLSServer {
+func ServeTLS(tb testing.TB, b *emulator.Bridge) *TLSServer {
 	tb.Helper()
-	cert, fp, err := selfSigned(b.bridgeID())
+	cert, fp, err := emulator.SelfSigned(b.BridgeID())
 	if err != nil {
 		tb.Fatalf("huetest: certificate: %v", err)
 	}
@@ -56,39 +48,4 @@ func ServeTLS(tb testing.TB, b *Bridge) *TLSServer {
 	s.StartTLS()
 	tb.Cleanup(s.Close)
 	return &TLSServer{URL: s.URL, Bridge: b, Fingerprint: fp}
-}
-
-func (b *Bridge) bridgeID() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	id, _ := b.config["bridgeid"].(string)
-	if id == "" {
-		id = "001788fffe000000"
-	}
-	return strings.ToLower(id)
-}
-
-func selfSigned(cn string) (tls.Certificate, string, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, "", err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return tls.Certificate{}, "", err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Philips Hue"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, "", err
-	}
-	sum := sha256.Sum256(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, hex.EncodeToString(sum[:]), nil
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 )
 
 // publishFinals publishes every topic's final value once and starts
@@ -41,7 +41,7 @@ func (w *world) publishFinals(ctx context.Context) error {
 
 // changed runs after every state change on the bridge: it notes when a
 // light first shows its final value.
-func (w *world) changed(c huetest.Change) {
+func (w *world) changed(c emulator.Change) {
 	id, ok := strings.CutPrefix(c.Resource, "/lights/")
 	if !ok {
 		return

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mqtt/embedded"
 	"github.com/rs/zerolog"
 )
@@ -28,8 +28,8 @@ type world struct {
 	broker   *embedded.Broker // set for --broker embedded
 	mosq     *mosquitto       // set for --broker mosquitto
 	url      string           // where clients connect
-	bridge   *huetest.Server
-	emu      *huetest.Bridge // bridge.Bridge, set before any request can arrive
+	bridge   *emulator.Server
+	emu      *emulator.Bridge // bridge.Bridge, set before any request can arrive
 	pub      *publisher
 	stopHook func()
 
@@ -137,14 +137,14 @@ func (w *world) startBroker() error {
 func (w *world) ownBroker() bool { return w.broker != nil || w.mosq != nil }
 
 func (w *world) startBridge() error {
-	b, err := huetest.New(bridgeDump(w.sc.Lights),
-		huetest.WithLatency(bridgeLatency), huetest.WithRate(bridgeRate), huetest.WithEventStream())
+	b, err := emulator.New(bridgeDump(w.sc.Lights),
+		emulator.WithLatency(bridgeLatency), emulator.WithRate(bridgeRate), emulator.WithEventStream())
 	if err != nil {
 		return fmt.Errorf("world: bridge: %w", err)
 	}
 	w.emu = b
 	w.stopHook = b.OnChange(w.changed)
-	srv, err := huetest.Start(b, "127.0.0.1:0")
+	srv, err := emulator.Start(b, "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("world: bridge: %w", err)
 	}

@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 // The project's fixture (testdata/bridge.json at the module root) is copied
 // here because go:embed cannot reach a parent directory. The copy lets
 // `huegate emulate` and `huegate demo` run from a bare binary; a test keeps
-// it identical to the original, and `go generate ./hue/huetest` refreshes it.
+// it identical to the original, and `go generate ./hue/emulator` refreshes it.
 //
 //go:generate cp ../../testdata/bridge.json fixture.json
 

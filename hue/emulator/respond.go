@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"bytes"
@@ -56,7 +56,7 @@ func encode(v any) []byte {
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Only values built by this package are encoded; they always marshal.
-		panic(fmt.Sprintf("huetest: encode: %v", err))
+		panic(fmt.Sprintf("emulator: encode: %v", err))
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }

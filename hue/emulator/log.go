@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"bytes"
@@ -119,7 +119,7 @@ func (b *Bridge) waitLog(ctx context.Context, n int, commandsOnly bool) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("huetest: %d of %d requests done: %w", done, n, ctx.Err())
+			return fmt.Errorf("emulator: %d of %d requests done: %w", done, n, ctx.Err())
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ func TestEmbeddedFixtureIsTheProjectFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(Fixture(), want) {
-		t.Fatalf("hue/huetest/fixture.json differs from %s: run `go generate ./hue/huetest`", fixture)
+		t.Fatalf("hue/emulator/fixture.json differs from %s: run `go generate ./hue/emulator`", fixture)
 	}
 }
 

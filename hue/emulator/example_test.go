@@ -1,4 +1,4 @@
-package huetest_test
+package emulator_test
 
 import (
 	"fmt"
@@ -6,17 +6,17 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/hue/emulator"
 )
 
 // A long-running emulator, as `huegate emulate` serves it. Tests use
 // huetest.NewServer(t, fixture) instead, which also cleans up.
 func ExampleStart() {
-	b, err := huetest.Load("../../testdata/bridge.json")
+	b, err := emulator.Load("../../testdata/bridge.json")
 	if err != nil {
 		panic(err)
 	}
-	s, err := huetest.Start(b, "127.0.0.1:0")
+	s, err := emulator.Start(b, "127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}

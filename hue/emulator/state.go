@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"encoding/json"
@@ -32,7 +32,7 @@ type GroupState struct {
 }
 
 // ErrNotFound is returned by the state setters for an unknown light.
-var ErrNotFound = errors.New("huetest: no such light")
+var ErrNotFound = errors.New("emulator: no such light")
 
 // Light returns a light's state.
 func (b *Bridge) Light(id string) (LightState, bool) {
@@ -71,7 +71,7 @@ func (b *Bridge) Group(id string) (GroupState, bool) {
 func (b *Bridge) SetLightState(id string, patch map[string]any) error {
 	norm, err := normalize(patch)
 	if err != nil {
-		return fmt.Errorf("huetest: set light %q: %w", id, err)
+		return fmt.Errorf("emulator: set light %q: %w", id, err)
 	}
 	b.mu.Lock()
 	light, ok := b.lights[id]
@@ -95,10 +95,10 @@ func (b *Bridge) SetReachable(id string, reachable bool) error {
 func (b *Bridge) AddLight(id string, light json.RawMessage) error {
 	var m map[string]any
 	if err := json.Unmarshal(light, &m); err != nil {
-		return fmt.Errorf("huetest: add light %q: %w", id, err)
+		return fmt.Errorf("emulator: add light %q: %w", id, err)
 	}
 	if m == nil || checkLight(m) != nil {
-		return fmt.Errorf("huetest: add light %q: want an object with a state object", id)
+		return fmt.Errorf("emulator: add light %q: want an object with a state object", id)
 	}
 	b.mu.Lock()
 	b.lights[id] = m

@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"fmt"
@@ -78,7 +78,7 @@ func New(dump []byte, opts ...Option) (*Bridge, error) {
 		logCh:   make(chan struct{}),
 	}
 	if err := b.load(dump); err != nil {
-		return nil, fmt.Errorf("huetest: load dump: %w", err)
+		return nil, fmt.Errorf("emulator: load dump: %w", err)
 	}
 	for _, opt := range opts {
 		opt(b)
@@ -91,7 +91,7 @@ func New(dump []byte, opts ...Option) (*Bridge, error) {
 func Load(path string, opts ...Option) (*Bridge, error) {
 	dump, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("huetest: %w", err)
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	b, err := New(dump, opts...)
 	if err != nil {

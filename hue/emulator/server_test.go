@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"context"
@@ -74,19 +74,6 @@ func TestStartReportsABusyAddress(t *testing.T) {
 	if _, err := Start(s.Bridge, strings.TrimPrefix(s.URL, "http://")); err == nil {
 		t.Error("started twice on one port")
 	}
-}
-
-func TestNewServerServesAFixtureForATest(t *testing.T) {
-	s := NewServer(t, fixture, WithKey("other-key"))
-	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") || s.Bridge.Key() != "other-key" {
-		t.Fatalf("URL %s, key %s", s.URL, s.Bridge.Key())
-	}
-	c := newClient(t, s)
-	if r := c.get("/api/other-key/lights/3"); !strings.Contains(string(r.body), `"Desk lamp"`) {
-		t.Errorf("with the chosen key: %.100s", r.body)
-	}
-	assertJSON(t, c.get(api("lights")).body,
-		`[{"error":{"type":1,"address":"/lights","description":"unauthorized user"}}]`)
 }
 
 func TestLatencyDelaysEveryAnswer(t *testing.T) {

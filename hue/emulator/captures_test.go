@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"context"
@@ -65,7 +65,7 @@ func (b *Bridge) WaitLight(ctx context.Context, id string, cond func(LightState)
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("huetest: wait for light %q (now %+v): %w", id, st, ctx.Err())
+			return fmt.Errorf("emulator: wait for light %q (now %+v): %w", id, st, ctx.Err())
 		}
 	}
 }

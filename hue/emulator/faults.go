@@ -1,4 +1,4 @@
-package huetest
+package emulator
 
 import (
 	"bytes"
@@ -111,7 +111,7 @@ func writeFault(w http.ResponseWriter, f Fault, address string, body []byte) {
 	case FaultHugeBody:
 		writeHuge(w)
 	default:
-		panic(fmt.Sprintf("huetest: unknown fault %v", f))
+		panic(fmt.Sprintf("emulator: unknown fault %v", f))
 	}
 }
 
