@@ -20,6 +20,16 @@ func (benchBridge) SetLight(context.Context, string, hue.State) error { return n
 func (benchBridge) SetGroup(context.Context, string, hue.State) error { return nil }
 func (b benchBridge) Lights(context.Context) ([]hue.Light, error)     { return b.lights, nil }
 func (benchBridge) Groups(context.Context) ([]hue.Group, error)       { return nil, nil }
+func (benchBridge) Scenes(context.Context) ([]hue.Scene, error)       { return nil, nil }
+func (benchBridge) BridgeConfig(context.Context) (hue.BridgeConfig, error) {
+	return hue.BridgeConfig{}, nil
+}
+
+// Stream has no push channel to offer: it waits for the end.
+func (benchBridge) Stream(ctx context.Context, _, _ func()) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
 
 type benchBroker struct{}
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/inventory"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -24,7 +25,7 @@ func commandStack(t *testing.T, o stackOptions) *stack {
 	ready := make(chan struct{})
 	var once sync.Once
 	next := o.state.OnInventory
-	o.state.OnInventory = func(inv gateway.Inventory) {
+	o.state.OnInventory = func(inv inventory.Inventory) {
 		once.Do(func() { close(ready) })
 		if next != nil {
 			next(inv)

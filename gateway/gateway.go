@@ -16,12 +16,21 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Bridge is what the gateway needs from a Hue bridge (*hue.Client).
+// Bridge is everything the gateway needs from a Hue bridge (*hue.Client):
+// commands, the reads of the state mirror, and the event stream. Every
+// capability is named here, so a bridge that lacks one does not compile;
+// nothing is discovered by type assertion.
 type Bridge interface {
 	SetLight(ctx context.Context, id string, s hue.State) error
 	SetGroup(ctx context.Context, id string, s hue.State) error
 	Lights(ctx context.Context) ([]hue.Light, error)
 	Groups(ctx context.Context) ([]hue.Group, error)
+	Scenes(ctx context.Context) ([]hue.Scene, error)
+	BridgeConfig(ctx context.Context) (hue.BridgeConfig, error)
+	// Stream follows the bridge's push channel, calling open once it is up
+	// and changed when a light or group changed, until it fails or ctx
+	// ends. A bridge without one returns an error; the mirror then polls.
+	Stream(ctx context.Context, open, changed func()) error
 }
 
 // Broker is what the gateway needs from MQTT (*mqtt.Client).

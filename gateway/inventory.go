@@ -9,47 +9,8 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/inventory"
 )
-
-// Inventory is one bridge's lights, groups and scenes as the state mirror
-// last read them, with the topics huegate uses for each. It holds no state
-// (on, brightness): it changes when something is added, removed, renamed or
-// updated, and that is when StateOptions.OnInventory gets it.
-type Inventory struct {
-	Bridge      string           // the bridge's name in huegate's configuration
-	Config      hue.BridgeConfig // the bridge's own name and id; empty when it cannot tell
-	StatusTopic string           // the bridge's availability topic (online/offline)
-	Lights      []InventoryLight
-	Groups      []InventoryGroup
-	Scenes      []hue.Scene // every scene; GroupScenes name their group
-}
-
-// InventoryLight is one light and its topics.
-type InventoryLight struct {
-	ID, Name, Type                 string
-	ModelID, ProductName, UniqueID string
-	Manufacturer, SwVersion        string
-	ColorModes                     []string // onoff, brightness, or color_temp and/or xy
-	StateTopic, SetTopic           string
-}
-
-// InventoryGroup is one group and its topics.
-type InventoryGroup struct {
-	ID, Name, Type, Class string
-	Lights                []string
-	ColorModes            []string // what the members can do together
-	StateTopic, SetTopic  string
-}
-
-// SceneReader is a bridge that lists its scenes (*hue.Client does).
-type SceneReader interface {
-	Scenes(ctx context.Context) ([]hue.Scene, error)
-}
-
-// ConfigReader is a bridge that tells its name and id (*hue.Client does).
-type ConfigReader interface {
-	BridgeConfig(ctx context.Context) (hue.BridgeConfig, error)
-}
 
 // Scenes change rarely and are only read every sceneEvery, or after a
 // command named one huegate did not know, at most every sceneRetry.
@@ -66,7 +27,7 @@ type known struct {
 	scenesAt   time.Time // last read
 	scenesDue  bool      // read again at the next poll
 	config     hue.BridgeConfig
-	inventory  *Inventory // last handed to the hook
+	inventory  *inventory.Inventory // last handed to the hook
 }
 
 // afterPoll brings the set topics' index up to date with the poll, reads
@@ -100,17 +61,13 @@ func slugIndex(m map[string]*entry) map[string]string {
 }
 
 func (s *bridgeState) readScenes(ctx context.Context) {
-	sr, ok := s.pool.bridge.(SceneReader)
-	if !ok {
-		return
-	}
 	s.mu.Lock()
 	due := s.known.scenesDue || time.Since(s.known.scenesAt) >= sceneEvery
 	s.mu.Unlock()
 	if !due {
 		return
 	}
-	scenes, err := sr.Scenes(ctx)
+	scenes, err := s.pool.bridge.Scenes(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -124,8 +81,7 @@ func (s *bridgeState) readScenes(ctx context.Context) {
 // are known (or the bridge cannot tell), which the inventory waits for so
 // the ids built from them do not change under the hook.
 func (s *bridgeState) readConfig(ctx context.Context) bool {
-	cr, ok := s.pool.bridge.(ConfigReader)
-	if !ok || s.opts.OnInventory == nil {
+	if s.opts.OnInventory == nil {
 		return true
 	}
 	s.mu.Lock()
@@ -134,7 +90,7 @@ func (s *bridgeState) readConfig(ctx context.Context) bool {
 	if have {
 		return true
 	}
-	cfg, err := cr.BridgeConfig(ctx)
+	cfg, err := s.pool.bridge.BridgeConfig(ctx)
 	if err != nil {
 		s.g.pollWarn.Warn().Err(err).Msg("reading the bridge's name and id failed")
 		return false
@@ -147,14 +103,14 @@ func (s *bridgeState) readConfig(ctx context.Context) bool {
 
 // inventory builds the current inventory and reports whether it differs
 // from the one last handed out.
-func (s *bridgeState) inventory() (Inventory, bool) {
+func (s *bridgeState) inventory() (inventory.Inventory, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	inv := Inventory{Bridge: s.name, Config: s.known.config, StatusTopic: s.statusTopic(), Scenes: s.known.scenes}
+	inv := inventory.Inventory{Bridge: s.name, Config: s.known.config, StatusTopic: s.statusTopic(), Scenes: s.known.scenes}
 	for _, id := range sortedKeys(s.lights) {
 		e := s.lights[id]
 		l := e.light
-		inv.Lights = append(inv.Lights, InventoryLight{
+		inv.Lights = append(inv.Lights, inventory.Light{
 			ID: l.ID, Name: l.Name, Type: l.Type, ModelID: l.ModelID, ProductName: l.ProductName,
 			UniqueID: l.UniqueID, Manufacturer: l.Manufacturer, SwVersion: l.SwVersion,
 			ColorModes: colorModes(l), StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
@@ -163,7 +119,7 @@ func (s *bridgeState) inventory() (Inventory, bool) {
 	for _, id := range sortedKeys(s.groups) {
 		e := s.groups[id]
 		g := e.group
-		inv.Groups = append(inv.Groups, InventoryGroup{
+		inv.Groups = append(inv.Groups, inventory.Group{
 			ID: g.ID, Name: g.Name, Type: g.Type, Class: g.Class, Lights: slices.Clone(g.Lights),
 			ColorModes: s.modesOf(g), StateTopic: s.groupTopic(e.slug), SetTopic: s.setTopic(kindGroup, e.slug),
 		})

@@ -8,13 +8,6 @@ import (
 	"github.com/huegate/huegate/mapping"
 )
 
-// EventStreamer is a bridge that can push changes (the CLIP v2 event
-// stream). Stream blocks while connected, calls open once the stream is up
-// and changed for every batch of updates, and returns when the stream ends.
-type EventStreamer interface {
-	Stream(ctx context.Context, open, changed func()) error
-}
-
 // runPoll reads the bridge's lights and groups every poll interval (one
 // request each, never one per light), at once when the event stream says
 // something changed, and less often while the stream is up. While the bridge
@@ -179,10 +172,10 @@ func (s *bridgeState) lightLevel(id string) (mapping.Level, bool) {
 
 // runStream keeps the event stream connected where the bridge offers one,
 // poking the poller on every change; polling alone carries on when it is not.
-func (s *bridgeState) runStream(ctx context.Context, es EventStreamer) {
+func (s *bridgeState) runStream(ctx context.Context) {
 	backoff := time.Second
 	for {
-		err := es.Stream(ctx, func() { s.setStream(true); backoff = time.Second }, s.pokePoll)
+		err := s.pool.bridge.Stream(ctx, func() { s.setStream(true); backoff = time.Second }, s.pokePoll)
 		s.setStream(false)
 		if ctx.Err() != nil {
 			return

@@ -25,7 +25,7 @@ type table map[string]*route
 // build resolves every mapping's light and group names on its bridge and
 // returns the routing table. Lights and groups are read once per bridge.
 func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error) {
-	inv := make(map[string]*inventory)
+	inv := make(map[string]*nameCache)
 	t := make(table, len(ms))
 	for i, m := range ms {
 		name, p, err := g.pool(m.Bridge)
@@ -33,7 +33,7 @@ func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error
 			return nil, fmt.Errorf("mappings[%d] (%s): %w", i, m.Topic, err)
 		}
 		if inv[name] == nil {
-			inv[name] = &inventory{bridge: p.bridge}
+			inv[name] = &nameCache{bridge: p.bridge}
 		}
 		r, err := newRoute(ctx, m, p, inv[name])
 		if err != nil {
@@ -47,7 +47,7 @@ func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error
 	return t, nil
 }
 
-func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *inventory) (*route, error) {
+func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *nameCache) (*route, error) {
 	r := &route{m: m, pool: p, tt: m.TransitionTime()}
 	if len(m.Lights) > 0 {
 		known, err := inv.lights(ctx)
@@ -78,14 +78,14 @@ func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *inventory) (
 	return r, nil
 }
 
-// inventory caches one bridge's light and group names while a table is built.
-type inventory struct {
+// nameCache caches one bridge's light and group names while a table is built.
+type nameCache struct {
 	bridge    Bridge
 	lightList []mapping.Named
 	groupList []mapping.Named
 }
 
-func (inv *inventory) lights(ctx context.Context) ([]mapping.Named, error) {
+func (inv *nameCache) lights(ctx context.Context) ([]mapping.Named, error) {
 	if inv.lightList != nil {
 		return inv.lightList, nil
 	}
@@ -100,7 +100,7 @@ func (inv *inventory) lights(ctx context.Context) ([]mapping.Named, error) {
 	return inv.lightList, nil
 }
 
-func (inv *inventory) groups(ctx context.Context) ([]mapping.Named, error) {
+func (inv *nameCache) groups(ctx context.Context) ([]mapping.Named, error) {
 	if inv.groupList != nil {
 		return inv.groupList, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/inventory"
 	"github.com/huegate/huegate/mapping"
 )
 
@@ -16,9 +17,9 @@ type StateOptions struct {
 	PollInterval time.Duration // how often lights and groups are read; default 2 s
 	SafetyPoll   time.Duration // the poll interval while the event stream is up; default 60 s
 	// OnInventory, if set, gets each bridge's lights, groups and scenes after
-	// a poll that changed them (see Inventory). It runs on the bridge's poll
+	// a poll that changed them (see package inventory). It runs on the bridge's poll
 	// goroutine: it may publish, but must not wait long.
-	OnInventory func(Inventory)
+	OnInventory func(inventory.Inventory)
 }
 
 func (o StateOptions) defaults() StateOptions {

@@ -33,9 +33,7 @@ func (g *Gateway) addStates(o StateOptions) {
 func (g *Gateway) startStates(ctx context.Context) {
 	for _, s := range g.states {
 		g.workers.Go(func() { s.runPoll(ctx) })
-		if es, ok := s.pool.bridge.(EventStreamer); ok {
-			g.workers.Go(func() { s.runStream(ctx, es) })
-		}
+		g.workers.Go(func() { s.runStream(ctx) })
 	}
 }
 

@@ -17,7 +17,7 @@ type BridgeConfig struct {
 
 // BridgeConfig reads the bridge's name, id, model and firmware (GET /config).
 func (c *Client) BridgeConfig(ctx context.Context) (BridgeConfig, error) {
-	body, err := c.get(ctx, "/config")
+	body, err := c.get(ctx, OpConfig, "/config")
 	if err != nil {
 		return BridgeConfig{}, err
 	}

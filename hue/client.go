@@ -24,6 +24,7 @@ type Config struct {
 	Timeout    time.Duration // per request; default 3 s
 	CertSHA256 string        // pinned certificate fingerprint for https bridges
 	MaxConns   int           // concurrent connections; default 6 (workers, a poll, the event stream)
+	Observer   Observer      // hears every request's outcome; nil for none
 }
 
 // Client sends requests to one bridge.
@@ -32,6 +33,7 @@ type Client struct {
 	key  string
 	http *http.Client
 	tout time.Duration
+	obs  Observer
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
@@ -47,7 +49,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	return &Client{
+		obs:  cfg.Observer,
 		base: base,
 		key:  cfg.Username,
 		tout: cfg.Timeout,
@@ -90,15 +96,16 @@ func (c *Client) Base() string { return c.base }
 
 // SetLight sends a state command to light id.
 func (c *Client) SetLight(ctx context.Context, id string, s State) error {
-	return c.put(ctx, "/lights/"+id+"/state", s.AppendJSON(nil))
+	return c.put(ctx, OpSetLight, "/lights/"+id+"/state", s.AppendJSON(nil))
 }
 
 // SetGroup sends an action to group id (0 is every light).
 func (c *Client) SetGroup(ctx context.Context, id string, s State) error {
-	return c.put(ctx, "/groups/"+id+"/action", s.AppendJSON(nil))
+	return c.put(ctx, OpSetGroup, "/groups/"+id+"/action", s.AppendJSON(nil))
 }
 
-func (c *Client) put(ctx context.Context, path string, body []byte) error {
+func (c *Client) put(ctx context.Context, op Op, path string, body []byte) (err error) {
+	defer c.observe(op, time.Now(), &err)
 	resp, err := c.do(ctx, http.MethodPut, path, body)
 	if err != nil {
 		return err
@@ -109,9 +116,18 @@ func (c *Client) put(ctx context.Context, path string, body []byte) error {
 	return nil
 }
 
+// observe reports a request to the observer once it has ended.
+func (c *Client) observe(op Op, start time.Time, err *error) {
+	c.obs.Request(op, time.Since(start), *err)
+}
+
 // get fetches path under /api/<key> and returns its body, after turning an
-// error array into an error.
-func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
+// error array into an error. op is what the observer hears of it; "" keeps
+// the request from the observer (a one-off such as a dump).
+func (c *Client) get(ctx context.Context, op Op, path string) (_ []byte, err error) {
+	if op != "" {
+		defer c.observe(op, time.Now(), &err)
+	}
 	body, err := c.do(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ const Redacted = "redacted"
 // sends it. It still holds the whitelist and every app key: pass it through
 // SanitizeDump before it leaves the machine.
 func (c *Client) Dump(ctx context.Context) ([]byte, error) {
-	body, err := c.get(ctx, "")
+	body, err := c.get(ctx, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("read the bridge's full state: %w", err)
 	}

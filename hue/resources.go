@@ -51,7 +51,7 @@ type Group struct {
 // Lights reads every light in one request, sorted by numeric id (the bridge
 // answers with a JSON object, whose order means nothing).
 func (c *Client) Lights(ctx context.Context) ([]Light, error) {
-	body, err := c.get(ctx, "/lights")
+	body, err := c.get(ctx, OpLights, "/lights")
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func DecodeLights(body []byte) ([]Light, error) {
 
 // Groups reads every group in one request, sorted by numeric id.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
-	body, err := c.get(ctx, "/groups")
+	body, err := c.get(ctx, OpGroups, "/groups")
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type Scene struct {
 // Scenes reads every scene in one request, sorted by group id, then name,
 // then id.
 func (c *Client) Scenes(ctx context.Context) ([]Scene, error) {
-	body, err := c.get(ctx, "/scenes")
+	body, err := c.get(ctx, OpScenes, "/scenes")
 	if err != nil {
 		return nil, err
 	}

@@ -39,10 +39,11 @@ func (c *Client) Stream(ctx context.Context, open, changed func()) error {
 	if resp.StatusCode != http.StatusOK {
 		return c.wrap(http.MethodGet, path, &StatusError{Code: resp.StatusCode})
 	}
+	c.obs.Heard()
 	open()
 	idle := time.AfterFunc(streamIdle, cancel)
 	defer idle.Stop()
-	err = readEvents(resp.Body, func() { idle.Reset(streamIdle) }, changed)
+	err = readEvents(resp.Body, func() { idle.Reset(streamIdle) }, func() { c.obs.Heard(); changed() })
 	if ctx.Err() != nil && err != nil {
 		err = fmt.Errorf("event stream: %w", ctx.Err())
 	}

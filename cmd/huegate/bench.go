@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,9 +11,6 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/cmd/huegate/internal/bench"
-	"github.com/huegate/huegate/config"
-	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
@@ -118,8 +114,7 @@ func (g *globals) bench(cmd *cobra.Command, f benchFlags) error {
 		defer stopProfile()
 	}
 	rows, err := bench.Run(ctx, bench.Options{
-		Duration: f.duration, Broker: f.broker, Scenarios: scenarios,
-		Wiring: benchWiring(log), Spawn: bench.Exec(exe, "bench", "world"), Progress: g.stderr,
+		Duration: f.duration, Broker: f.broker, Scenarios: scenarios, Spawn: bench.Exec(exe, "bench", "world"), Progress: g.stderr,
 	})
 	if err != nil {
 		return err
@@ -142,49 +137,6 @@ func (g *globals) bench(cmd *cobra.Command, f benchFlags) error {
 		return &exitError{1, fmt.Errorf("bench: %d bar(s) missed", missed)}
 	}
 	return nil
-}
-
-// benchWiring builds the systems under test from the same functions `run`
-// uses (app.go). The gateway's options mirror startApp's, with the bench's
-// message counter added to its events.
-func benchWiring(log zerolog.Logger) bench.Wiring {
-	return bench.Wiring{
-		Huegate: func(ctx context.Context, cfg *config.Config, ev gateway.Events) (*gateway.Gateway, *mqtt.Client, error) {
-			bridges, budgets, err := newBridges(cfg)
-			if err != nil {
-				return nil, nil, err
-			}
-			broker, err := newBroker(cfg, log)
-			if err != nil {
-				return nil, nil, err
-			}
-			gw, err := gateway.New(gateway.Options{
-				Broker: broker, Bridges: bridges, Budgets: budgets, Log: log, Events: ev,
-				State: &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)},
-			})
-			if err != nil {
-				broker.Close(time.Second)
-				return nil, nil, err
-			}
-			a := &app{log: log, broker: broker, gateway: gw}
-			if err := a.start(ctx, cfg); err != nil {
-				broker.Close(2 * time.Second)
-				return nil, nil, err
-			}
-			return gw, broker, nil
-		},
-		Clients: func(cfg *config.Config) (*mqtt.Client, gateway.Bridge, error) {
-			bridges, _, err := newBridges(cfg)
-			if err != nil {
-				return nil, nil, err
-			}
-			broker, err := newBroker(cfg, log)
-			if err != nil {
-				return nil, nil, err
-			}
-			return broker, bridges[config.DefaultBridge], nil
-		},
-	}
 }
 
 // startProfile profiles the bench process, where only the systems under

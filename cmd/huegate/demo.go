@@ -11,12 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/mqtt/embedded"
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
 
@@ -87,17 +86,22 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 		os.Exit(1)
 	})
 	defer stop()
-	a, err := startApp(ctx, cfg, log, withEvents(newCommandLog(log)))
+	a, err := app.New(cfg, app.Options{Log: log, Version: versionString(), LogCommands: true, LightNames: fixtureNames()})
 	if err != nil {
+		return demoPortError(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Stop(flushTimeout)
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
-		return demoPortError(err)
+		return err
 	}
 	g.printDemo(a, emu)
 	<-ctx.Done()
 	log.Info().Msg("stopping: sending pending values")
-	return a.stop(flushTimeout)
+	_ = a.Stop(flushTimeout)
+	return nil
 }
 
 // check refuses addresses the demo cannot use before anything starts. The
@@ -137,22 +141,22 @@ func (f *demoFlags) config(emu *emulator.Server) string {
 
 // demoPortError turns a taken port into one line naming the flag to change.
 func demoPortError(err error) error {
-	var pt *portTakenError
+	var pt *app.PortTakenError
 	if !errors.As(err, &pt) {
 		return err
 	}
-	switch pt.key {
+	switch pt.Key {
 	case "mqtt.listen":
-		return portTaken(pt.addr, "--mqtt-listen", "another program (an MQTT broker such as Mosquitto?)")
+		return portTaken(pt.Addr, "--mqtt-listen", "another program (an MQTT broker such as Mosquitto?)")
 	case "mqtt.ws_listen":
-		return portTaken(pt.addr, "--ws-listen", "another program")
+		return portTaken(pt.Addr, "--ws-listen", "another program")
 	default:
-		return portTaken(pt.addr, "--http-listen", "another program")
+		return portTaken(pt.Addr, "--http-listen", "another program")
 	}
 }
 
-func (g *globals) printDemo(a *app, emu *emulator.Server) {
-	b := a.extras.broker
+func (g *globals) printDemo(a *app.App, emu *emulator.Server) {
+	b := a.Broker()
 	host, port, _ := net.SplitHostPort(b.Addr())
 	w := g.stdout
 	fmt.Fprintf(w, "\nhuegate demo: a built-in MQTT broker, an emulated Hue bridge and the gateway, in this process.\n\n")
@@ -161,8 +165,8 @@ func (g *globals) printDemo(a *app, emu *emulator.Server) {
 		fmt.Fprintf(w, "  MQTT WebSocket   ws://%s (browser clients: mqtt.js, Paho JS)\n", ws)
 	}
 	fmt.Fprintf(w, "  Hue emulator     %s (API key %s)\n", emu.URL, emu.Bridge.Key())
-	if h := a.extras.http; h != nil {
-		fmt.Fprintf(w, "  Metrics, health  http://%s/metrics  http://%s/healthz\n", h.Addr(), h.Addr())
+	if h := a.HTTPAddr(); h != "" {
+		fmt.Fprintf(w, "  Metrics, health  http://%s/metrics  http://%s/healthz\n", h, h)
 	}
 	fmt.Fprintf(w, "\n")
 	for _, m := range demoLights {
@@ -176,41 +180,20 @@ func (g *globals) printDemo(a *app, emu *emulator.Server) {
 	fmt.Fprintf(w, "\nEach bridge command is logged below. Ctrl-C stops.\n\n")
 }
 
-// commandLog logs each bridge command as it happens.
-type commandLog struct {
-	gateway.NopEvents
-	log   zerolog.Logger
-	names map[string]string // light id to name
-}
-
-// newCommandLog names the lights of the built-in fixture, which the demo
-// serves.
-func newCommandLog(log zerolog.Logger) commandLog {
-	c := commandLog{log: log, names: map[string]string{}}
+// fixtureNames names the lights of the built-in fixture, which the demo
+// serves, by id.
+func fixtureNames() map[string]string {
+	names := map[string]string{}
 	var dump struct {
 		Lights json.RawMessage `json:"lights"`
 	}
 	if json.Unmarshal(emulator.Fixture(), &dump) == nil {
 		lights, _ := hue.DecodeLights(dump.Lights)
 		for _, l := range lights {
-			c.names[l.ID] = l.Name
+			names[l.ID] = l.Name
 		}
 	}
-	return c
-}
-
-func (c commandLog) Sent(kind, id string, st hue.State, newest time.Time, err error) {
-	ev := c.log.Info()
-	msg := "bridge command"
-	if err != nil {
-		ev, msg = c.log.Warn().Err(err), "bridge command failed"
-	}
-	ev = ev.Str(kind, id)
-	if kind == "light" {
-		ev = ev.Str("name", c.names[id])
-	}
-	ev.RawJSON("body", st.AppendJSON(nil)).
-		Dur("since_message", time.Since(newest).Round(time.Millisecond)).Msg(msg)
+	return names
 }
 
 func quoteAll(ss []string) string {

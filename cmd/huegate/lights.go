@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
@@ -92,14 +93,14 @@ func (g *globals) lights(ctx context.Context, f lightsFlags) error {
 	if err != nil {
 		return err
 	}
-	if p := bridgeProblems(cfg); len(p) > 0 {
+	if p := app.BridgeProblems(cfg); len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}
-	c := newClients(cfg)[name]
+	c := app.Clients(cfg)[name]
 	defer c.CloseIdle()
 	l, err := readListing(ctx, c)
 	if err != nil {
-		if line := bridgeProblem(cfg, name, err); line != "" {
+		if line := app.BridgeProblem(cfg, name, err); line != "" {
 			return invalidConfig(cfg, config.Problems{line})
 		}
 		return fmt.Errorf("read the bridge at %s: %w", cfg.Bridges[name].Host, err)

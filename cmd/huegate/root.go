@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/huegate/huegate/app"
 	"github.com/spf13/cobra"
 )
 
@@ -77,6 +78,10 @@ func executeContext(ctx context.Context, args []string, stdout, stderr io.Writer
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var ce *app.ConfigError
+	if errors.As(err, &ce) {
+		return 2
 	}
 	return 1
 }

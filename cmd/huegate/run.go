@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
 	"github.com/spf13/cobra"
 )
@@ -45,7 +46,7 @@ func (g *globals) run(parent context.Context) error {
 	if err != nil {
 		return err
 	}
-	sum := fileSum(g.configFile()) // before loading: an edit after this is picked up by the reload
+	sum := app.FileSum(g.configFile()) // before loading: an edit after this is picked up by the reload
 	cfg, err := g.loadConfig()
 	if err != nil {
 		return err
@@ -58,33 +59,31 @@ func (g *globals) run(parent context.Context) error {
 	} else {
 		log.Info().Str("file", cfg.File).Msg("config loaded")
 	}
-	if p := bridgeProblems(cfg); len(p) > 0 {
-		return invalidConfig(cfg, p)
-	}
-
 	ctx, stop := signalContext(parent, func() {
 		log.Warn().Msg("second signal: exiting now")
 		os.Exit(1)
 	})
 	defer stop()
-	a, err := startApp(ctx, cfg, log)
+	a, err := app.New(cfg, app.Options{Log: log, Version: versionString()})
 	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Stop(flushTimeout)
 		if errors.Is(err, context.Canceled) {
 			return nil // stopped by a signal while starting
 		}
 		return err
 	}
-	stopping := newNotifier(log).ready(a.broker.Connected)
+	stopping := newNotifier(log).ready(a.Connected)
 	var reload sync.WaitGroup
-	if cfg.File != "" {
-		r := newReloader(cfg, sum, a, log)
-		reload.Go(func() { r.run(ctx) })
-	}
+	reload.Go(func() { a.Reload(ctx, sum) })
 	<-ctx.Done()
 	stopping()
 	reload.Wait()
 	log.Info().Msg("stopping: sending pending values")
-	return a.stop(flushTimeout)
+	_ = a.Stop(flushTimeout) // values left unsent are logged
+	return nil
 }
 
 // loadConfig finds and reads the config and turns its problems into exit

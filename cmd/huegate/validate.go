@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
 	"github.com/spf13/cobra"
 )
@@ -45,19 +46,19 @@ func (g *globals) validate(ctx context.Context) error {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(g.stderr, "warning:", w)
 	}
-	p := bridgeProblems(cfg)
-	clients := newClients(cfg)
-	invs := map[string]inventory{}
+	p := app.BridgeProblems(cfg)
+	clients := app.Clients(cfg)
+	invs := map[string]app.Inventory{}
 	var unchecked []string
 	for _, name := range cfg.BridgeNames() {
 		c, ok := clients[name]
 		if !ok {
 			continue
 		}
-		inv, err := readInventory(ctx, c)
+		inv, err := app.ReadInventory(ctx, c)
 		c.CloseIdle()
 		if err != nil {
-			if line := bridgeProblem(cfg, name, err); line != "" {
+			if line := app.BridgeProblem(cfg, name, err); line != "" {
 				p = append(p, line)
 				continue
 			}
@@ -68,7 +69,7 @@ func (g *globals) validate(ctx context.Context) error {
 		}
 		invs[name] = inv
 	}
-	p = append(p, nameProblems(cfg, invs)...)
+	p = append(p, app.NameProblems(cfg, invs)...)
 	if len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}

@@ -57,3 +57,9 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+// versionString is the version alone, as Home Assistant shows it.
+func versionString() string {
+	v, _ := buildVersion()
+	return v
+}

@@ -82,3 +82,8 @@ func (freeBridge) Lights(context.Context) ([]hue.Light, error) {
 	return []hue.Light{{ID: "1", Name: "Bench 1"}}, nil
 }
 func (freeBridge) Groups(context.Context) ([]hue.Group, error) { return nil, nil }
+func (freeBridge) Scenes(context.Context) ([]hue.Scene, error) { return nil, nil }
+func (freeBridge) BridgeConfig(context.Context) (hue.BridgeConfig, error) {
+	return hue.BridgeConfig{}, nil
+}
+func (freeBridge) Stream(ctx context.Context, _, _ func()) error { <-ctx.Done(); return ctx.Err() }

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/config"
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
+	"github.com/rs/zerolog"
 )
 
 // naiveWorkers is how many bridge calls the naive gateway has in flight at
@@ -26,7 +26,7 @@ const naiveWorkers = 6
 // only difference measured is the pool.
 type naive struct {
 	client *mqtt.Client
-	bridge gateway.Bridge
+	bridge *hue.Client
 	count  atomic.Int64
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -44,8 +44,8 @@ type job struct {
 	level  mapping.Level
 }
 
-func startNaive(ctx context.Context, cfg *config.Config, w Wiring) (*naive, error) {
-	client, bridge, err := w.Clients(cfg)
+func startNaive(ctx context.Context, cfg *config.Config) (*naive, error) {
+	client, bridge, err := naiveClients(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("start naive gateway: %w", err)
 	}
@@ -164,4 +164,17 @@ func naiveState(on bool, bri uint8) hue.State {
 		return hue.State{Fields: hue.FieldOn}
 	}
 	return hue.State{Fields: hue.FieldOn | hue.FieldBri, On: true, Bri: bri}
+}
+
+// naiveClients are the MQTT and bridge clients huegate would use for cfg,
+// made with the same packages and settings.
+func naiveClients(cfg *config.Config) (*mqtt.Client, *hue.Client, error) {
+	b := cfg.Bridges[config.DefaultBridge]
+	bridge, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, MaxConns: b.Workers + 3})
+	if err != nil {
+		return nil, nil, err
+	}
+	m := cfg.MQTT
+	client, err := mqtt.New(mqtt.Options{Broker: m.Broker, ClientID: m.ClientID, QoS: byte(m.QoS), StatusTopic: m.StatusTopic(), Logger: zerolog.Nop()})
+	return client, bridge, err
 }

@@ -15,7 +15,6 @@ type Options struct {
 	Duration  time.Duration // of each load
 	Broker    string        // BrokerEmbedded, BrokerMosquitto or a broker URL
 	Scenarios []Scenario
-	Wiring    Wiring
 	Spawn     Spawn
 	Progress  io.Writer // a line per run; nil for none
 }
@@ -76,7 +75,7 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 	}
 	var m measured
 	peakOK := freshMemory()
-	sys, err := startSystem(ctx, mode, cfg, o.Wiring)
+	sys, err := startSystem(ctx, mode, cfg)
 	if err != nil {
 		return Row{}, err
 	}

@@ -9,21 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
-	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/mqtt"
+	"github.com/huegate/huegate/hue"
+	"github.com/rs/zerolog"
 )
-
-// Wiring builds what `huegate run` builds. Package main supplies it from the
-// functions `run` itself uses, so the bench measures that very code.
-type Wiring struct {
-	// Huegate starts huegate's pipeline for cfg as `run` does, with ev among
-	// the gateway's events, and returns once it is connected.
-	Huegate func(ctx context.Context, cfg *config.Config, ev gateway.Events) (*gateway.Gateway, *mqtt.Client, error)
-	// Clients builds the MQTT and bridge clients for cfg as `run` does,
-	// without connecting; the naive gateway uses them.
-	Clients func(cfg *config.Config) (*mqtt.Client, gateway.Bridge, error)
-}
 
 // system is what a run measures: huegate's pipeline or the naive gateway.
 type system interface {
@@ -32,14 +22,14 @@ type system interface {
 	stop()
 }
 
-func startSystem(ctx context.Context, mode string, cfg *config.Config, w Wiring) (system, error) {
+func startSystem(ctx context.Context, mode string, cfg *config.Config) (system, error) {
 	switch mode {
 	case ModeNaive:
-		return startNaive(ctx, cfg, w)
+		return startNaive(ctx, cfg)
 	case ModeBroker:
 		return startBrokerSystem(ctx, cfg)
 	}
-	return startHuegate(ctx, cfg, w)
+	return startHuegate(ctx, cfg)
 }
 
 // systemConfig is the configuration of a run's system under test: huegate's
@@ -68,37 +58,40 @@ func systemConfig(sc Scenario, ready event, prefix string) (*config.Config, erro
 
 // counter counts messages for the bench; everything else huegate reports is
 // ignored.
-type counter struct {
-	gateway.NopEvents
-	n atomic.Int64
-}
+type counter struct{ n atomic.Int64 }
 
-func (c *counter) Received(string) { c.n.Add(1) }
+func (c *counter) Received(string)                                  { c.n.Add(1) }
+func (c *counter) Rejected(string, string)                          {}
+func (c *counter) Coalesced(string)                                 {}
+func (c *counter) Sent(string, string, hue.State, time.Time, error) {}
 
 type huegateSystem struct {
-	gw     *gateway.Gateway
-	client *mqtt.Client
-	count  *counter
+	app   *app.App
+	count *counter
 }
 
-func startHuegate(ctx context.Context, cfg *config.Config, w Wiring) (*huegateSystem, error) {
+// startHuegate builds huegate as `huegate run` does (package app, with the
+// metrics and Home Assistant discovery on), with the bench's counter among
+// its events, and returns once it is connected.
+func startHuegate(ctx context.Context, cfg *config.Config) (*huegateSystem, error) {
 	s := &huegateSystem{count: &counter{}}
-	var err error
-	s.gw, s.client, err = w.Huegate(ctx, cfg, s.count)
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.HomeAssistant.Enabled = true
+	a, err := app.New(cfg, app.Options{Log: zerolog.Nop(), Events: []app.Events{s.count}})
 	if err != nil {
 		return nil, fmt.Errorf("start huegate: %w", err)
 	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Stop(time.Second)
+		return nil, fmt.Errorf("start huegate: %w", err)
+	}
+	s.app = a
 	return s, nil
 }
 
 func (s *huegateSystem) received() int64 { return s.count.n.Load() }
-func (s *huegateSystem) idle() bool      { return s.gw.Pending() == 0 }
+func (s *huegateSystem) idle() bool      { return s.app.Pending() == 0 }
 
 // stop does not wait for pending values: a run ends when its finals are in,
 // or at its deadline, and what is left then is not sent.
-func (s *huegateSystem) stop() {
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	_ = s.gw.Shutdown(ctx)
-	s.client.Close(2 * time.Second)
-}
+func (s *huegateSystem) stop() { _ = s.app.Stop(100 * time.Millisecond) }

@@ -3,8 +3,6 @@ package metrics
 import (
 	"context"
 	"time"
-
-	"github.com/huegate/huegate/gateway"
 )
 
 // Probe keeps the bridges' health current when no commands flow: every
@@ -20,21 +18,21 @@ func (m *Metrics) Probe(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		for _, b := range m.idle(interval / 2) {
-			_, _ = b.Lights(ctx) // the wrapper records the outcome
+		for _, probe := range m.idle(interval / 2) {
+			_ = probe(ctx) // the bridge's observer records the outcome
 		}
 	}
 }
 
-func (m *Metrics) idle(quiet time.Duration) []gateway.Bridge {
+func (m *Metrics) idle(quiet time.Duration) []func(context.Context) error {
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []gateway.Bridge
+	var out []func(context.Context) error
 	for _, name := range m.order {
 		st := m.bridges[name]
 		if now.Sub(st.lastAnswer) >= quiet {
-			out = append(out, st.bridge)
+			out = append(out, st.probe)
 		}
 	}
 	return out

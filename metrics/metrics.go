@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -47,8 +46,6 @@ type Metrics struct {
 	bridges map[string]*bridgeState
 	order   []string // bridge names in registration order
 }
-
-var _ gateway.Events = (*Metrics)(nil)
 
 // New builds the metrics in a registry of their own.
 func New(o Options) *Metrics {
@@ -94,15 +91,15 @@ func (m *Metrics) SetSources(s Sources) { m.sources.Store(&s) }
 // Registry is where the metrics live, for serving them.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// Received implements gateway.Events.
+// Received is one of the gateway's events.
 func (m *Metrics) Received(topic string) { m.received.WithLabelValues(m.topic(topic)).Inc() }
 
-// Rejected implements gateway.Events.
+// Rejected is one of the gateway's events.
 func (m *Metrics) Rejected(topic, reason string) {
 	m.rejected.WithLabelValues(m.topic(topic), reason).Inc()
 }
 
-// Coalesced implements gateway.Events.
+// Coalesced is one of the gateway's events.
 func (m *Metrics) Coalesced(topic string) { m.coalesced.WithLabelValues(m.topic(topic)).Inc() }
 
 const (
@@ -135,7 +132,7 @@ func (m *Metrics) topic(t string) string {
 	return t
 }
 
-// Sent implements gateway.Events.
+// Sent is one of the gateway's events.
 func (m *Metrics) Sent(kind, _ string, _ hue.State, newest time.Time, err error) {
 	result := "ok"
 	switch {

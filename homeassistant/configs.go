@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/inventory"
 )
 
 // nodeID groups huegate's configs under <prefix>/<component>/huegate/.
@@ -86,7 +86,7 @@ type bridgeConfig struct {
 const reachable = `{{ 'online' if value_json.reachable else 'offline' }}`
 
 // configs are every discovery config for one bridge, by topic.
-func (n names) configs(inv gateway.Inventory) map[string][]byte {
+func (n names) configs(inv inventory.Inventory) map[string][]byte {
 	b := bridgeOf(inv)
 	out := map[string][]byte{}
 	put := func(component, objectID string, v any) {
@@ -99,7 +99,7 @@ func (n names) configs(inv gateway.Inventory) map[string][]byte {
 		id := lightObjectID(b, l)
 		put("light", id, n.light(b, l, id, rooms[l.ID]))
 	}
-	groups := map[string]gateway.InventoryGroup{}
+	groups := map[string]inventory.Group{}
 	for _, g := range inv.Groups {
 		id := b.key + "_group_" + g.ID
 		groups[g.ID] = g
@@ -124,7 +124,7 @@ type bridge struct {
 	status string
 }
 
-func bridgeOf(inv gateway.Inventory) bridge {
+func bridgeOf(inv inventory.Inventory) bridge {
 	key := strings.ToLower(sanitize(inv.Config.BridgeID))
 	if key == "" {
 		key = sanitize(inv.Bridge)
@@ -139,7 +139,7 @@ func (n names) availability(b bridge, extra ...availability) []availability {
 	return append([]availability{{Topic: n.status}, {Topic: b.status}}, extra...)
 }
 
-func (n names) bridge(b bridge, inv gateway.Inventory) bridgeConfig {
+func (n names) bridge(b bridge, inv inventory.Inventory) bridgeConfig {
 	name := b.cfg.Name
 	if name == "" {
 		name = "Hue bridge " + inv.Bridge
@@ -155,7 +155,7 @@ func (n names) bridge(b bridge, inv gateway.Inventory) bridgeConfig {
 	}
 }
 
-func (n names) light(b bridge, l gateway.InventoryLight, objectID, room string) lightConfig {
+func (n names) light(b bridge, l inventory.Light, objectID, room string) lightConfig {
 	model := l.ProductName
 	if model == "" {
 		model = l.ModelID
@@ -175,7 +175,7 @@ func (n names) light(b bridge, l gateway.InventoryLight, objectID, room string) 
 	}
 }
 
-func (n names) group(b bridge, g gateway.InventoryGroup, objectID string) lightConfig {
+func (n names) group(b bridge, g inventory.Group, objectID string) lightConfig {
 	area := ""
 	if g.Type == "Room" {
 		area = g.Name
@@ -193,7 +193,7 @@ func (n names) group(b bridge, g gateway.InventoryGroup, objectID string) lightC
 
 // scene is a scene entity on its group's device; activating it sends the
 // scene's id to the group's set topic.
-func (n names) scene(b bridge, g gateway.InventoryGroup, sc hue.Scene, objectID string) sceneConfig {
+func (n names) scene(b bridge, g inventory.Group, sc hue.Scene, objectID string) sceneConfig {
 	payload, _ := json.Marshal(map[string]string{"scene": sc.ID})
 	return sceneConfig{
 		Name: sc.Name, UniqueID: nodeID + "_" + objectID,
@@ -207,7 +207,7 @@ func (n names) scene(b bridge, g gateway.InventoryGroup, sc hue.Scene, objectID 
 // lightObjectID is stable for the life of the lamp: the Hue uniqueid (its
 // Zigbee address), which survives renames and a bridge reset. A light
 // without one falls back to its id on the bridge.
-func lightObjectID(b bridge, l gateway.InventoryLight) string {
+func lightObjectID(b bridge, l inventory.Light) string {
 	if id := sanitize(l.UniqueID); id != "" {
 		return id
 	}
@@ -216,7 +216,7 @@ func lightObjectID(b bridge, l gateway.InventoryLight) string {
 
 // roomOf names the room (a group of type Room) each light is in, for Home
 // Assistant's suggested area. A light is in one room at most.
-func roomOf(groups []gateway.InventoryGroup) map[string]string {
+func roomOf(groups []inventory.Group) map[string]string {
 	out := map[string]string{}
 	for _, g := range groups {
 		if g.Type != "Room" {

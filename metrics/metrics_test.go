@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/gateway/metrics"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mapping"
+	"github.com/huegate/huegate/metrics"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/embedded"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -25,7 +25,7 @@ import (
 	"github.com/rs/zerolog"
 )
 
-const fixture = "../../testdata/bridge.json"
+const fixture = "../testdata/bridge.json"
 
 // stack is a gateway with metrics between the built-in broker and the
 // emulator, and the metrics served over HTTP.
@@ -47,7 +47,9 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(b.Close)
 	s := &stack{brokerURL: "tcp://" + b.Addr(), bridge: huetest.NewServer(t, fixture), metrics: metrics.New(metrics.Options{})}
-	hc, err := hue.New(hue.Config{Host: s.bridge.URL, Username: s.bridge.Bridge.Key(), Timeout: 2 * time.Second})
+	var hc *hue.Client
+	obs := s.metrics.Bridge("default", func(ctx context.Context) error { _, err := hc.Lights(ctx); return err })
+	hc, err = hue.New(hue.Config{Host: s.bridge.URL, Username: s.bridge.Bridge.Key(), Timeout: 2 * time.Second, Observer: obs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func newStack(t *testing.T) *stack {
 	}
 	s.gateway, err = gateway.New(gateway.Options{
 		Broker:  s.client,
-		Bridges: map[string]gateway.Bridge{"default": s.metrics.Bridge("default", hc)},
+		Bridges: map[string]gateway.Bridge{"default": hc},
 		Events:  s.metrics,
 		Log:     log,
 	})
@@ -240,19 +242,27 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// fakeBridge answers reads with err.
+// fakeBridge is a hue.Client stand-in: a read that ends with err, told to
+// the bridge's observer as the client would.
 type fakeBridge struct {
-	gateway.Bridge
 	mu  sync.Mutex
+	obs hue.Observer
 	err error
 	n   int
 }
 
-func (f *fakeBridge) Lights(context.Context) ([]hue.Light, error) {
+func (f *fakeBridge) register(m *metrics.Metrics, name string) *fakeBridge {
+	f.obs = m.Bridge(name, f.read)
+	return f
+}
+
+func (f *fakeBridge) read(context.Context) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.n++
-	return nil, f.err
+	err := f.err
+	f.mu.Unlock()
+	f.obs.Request(hue.OpLights, time.Millisecond, err)
+	return err
 }
 
 func (f *fakeBridge) calls() int {
@@ -265,11 +275,11 @@ func TestABridgeSilentForLongerThanTheWindowIsUnhealthy(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	m := metrics.New(metrics.Options{Window: 30 * time.Second, Now: clk.Now})
 	m.SetSources(metrics.Sources{Connected: func() bool { return true }})
-	b := m.Bridge("attic", &fakeBridge{})
+	b := (&fakeBridge{}).register(m, "attic")
 	if h := m.Health(); h.Status != "unhealthy" || h.Reasons[0] != "bridge attic has not answered yet" {
 		t.Fatalf("before any answer: %+v", h)
 	}
-	if _, err := b.Lights(context.Background()); err != nil {
+	if err := b.read(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if h := m.Health(); h.Status != "ok" {
@@ -284,19 +294,18 @@ func TestABridgeSilentForLongerThanTheWindowIsUnhealthy(t *testing.T) {
 func TestARefusalIsStillAnAnswer(t *testing.T) {
 	m := metrics.New(metrics.Options{})
 	m.SetSources(metrics.Sources{Connected: func() bool { return true }})
-	f := &fakeBridge{err: &hue.StatusError{Code: 429}}
-	b := m.Bridge("default", f)
-	_, _ = b.Lights(context.Background())
+	f := (&fakeBridge{err: &hue.StatusError{Code: 429}}).register(m, "default")
+	_ = f.read(context.Background())
 	if h := m.Health(); h.Status != "ok" {
 		t.Fatalf("a 429 made the bridge unhealthy: %+v", h)
 	}
 	f.err = errors.New("dial tcp 127.0.0.1:80: connect: connection refused")
-	_, _ = b.Lights(context.Background())
+	_ = f.read(context.Background())
 	if h := m.Health(); h.Status != "unhealthy" || !strings.Contains(h.Reasons[0], "connection refused") {
 		t.Fatalf("a refused connection: %+v", h)
 	}
 	f.err = context.Canceled // huegate gave up: says nothing about the bridge
-	_, _ = b.Lights(context.Background())
+	_ = f.read(context.Background())
 	if h := m.Health(); !strings.Contains(h.Reasons[0], "connection refused") {
 		t.Fatalf("a cancelled request changed health: %+v", h)
 	}
@@ -304,8 +313,7 @@ func TestARefusalIsStillAnAnswer(t *testing.T) {
 
 func TestProbeAsksOnlyIdleBridges(t *testing.T) {
 	m := metrics.New(metrics.Options{})
-	f := &fakeBridge{}
-	m.Bridge("default", f)
+	f := (&fakeBridge{}).register(m, "default")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -322,7 +330,7 @@ func TestProbeAsksOnlyIdleBridges(t *testing.T) {
 
 func TestEveryNameStartsWithHuegateAndPassesLint(t *testing.T) {
 	m := metrics.New(metrics.Options{})
-	m.Bridge("default", &fakeBridge{})
+	(&fakeBridge{}).register(m, "default")
 	m.Received("lights")
 	m.Rejected("lights", "not_a_number")
 	m.Coalesced("lights")
@@ -348,37 +356,16 @@ func TestEveryNameStartsWithHuegateAndPassesLint(t *testing.T) {
 	}
 }
 
-// streamer is a bridge with an event stream that opens, sends one batch
-// and ends.
-type streamer struct{ fakeBridge }
-
-func (s *streamer) Stream(_ context.Context, open, changed func()) error {
-	open()
-	changed()
-	return nil
-}
-
-func TestTheEventStreamStaysVisibleThroughTheWrapper(t *testing.T) {
+func TestTheEventStreamCountsAsAnAnswer(t *testing.T) {
 	m := metrics.New(metrics.Options{})
 	m.SetSources(metrics.Sources{Connected: func() bool { return true }})
-	if _, ok := m.Bridge("plain", &fakeBridge{}).(gateway.EventStreamer); ok {
-		t.Fatal("a bridge without a stream gained one")
+	obs := m.Bridge("default", func(context.Context) error { return nil })
+	if m.Health().Bridges[0].Reachable {
+		t.Fatal("reachable before anything was heard")
 	}
-	es, ok := m.Bridge("default", &streamer{}).(gateway.EventStreamer)
-	if !ok {
-		t.Fatal("the wrapper hides the bridge's event stream from the gateway")
-	}
-	opened, changed := 0, 0
-	if err := es.Stream(context.Background(), func() { opened++ }, func() { changed++ }); err != nil {
-		t.Fatal(err)
-	}
-	if opened != 1 || changed != 1 {
-		t.Fatalf("open %d, changed %d: the wrapper must pass both on", opened, changed)
-	}
-	for _, b := range m.Health().Bridges {
-		if b.Name == "default" && !b.Reachable {
-			t.Fatal("an open event stream did not count as an answer")
-		}
+	obs.Heard() // what hue.Client.Stream says when the stream opens
+	if !m.Health().Bridges[0].Reachable {
+		t.Fatal("an open event stream did not count as an answer")
 	}
 }
 

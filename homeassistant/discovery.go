@@ -6,14 +6,22 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/inventory"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"
 )
 
+// Broker is what discovery needs from the MQTT connection (*mqtt.Client).
+type Broker interface {
+	Subscribe(topic string, h mqtt.Handler) error
+	Unsubscribe(topic string) error
+	Publish(topic string, payload []byte, retained bool) error
+	OnConnect(f func())
+}
+
 // Options configures Discovery.
 type Options struct {
-	Broker      gateway.Broker
+	Broker      Broker
 	Prefix      string // Home Assistant's discovery prefix; default "homeassistant"
 	StatusTopic string // huegate's own availability topic, e.g. "huegate/status"
 	Version     string // huegate's version, shown by Home Assistant as the origin's
@@ -23,7 +31,7 @@ type Options struct {
 // Discovery keeps Home Assistant's discovery configs in line with the
 // bridges' inventories.
 type Discovery struct {
-	broker gateway.Broker
+	broker Broker
 	names  names
 	log    zerolog.Logger
 	birth  chan struct{} // Home Assistant came online: publish everything again
@@ -31,6 +39,7 @@ type Discovery struct {
 	mu      sync.Mutex
 	configs map[string]map[string][]byte // by bridge: topic -> retained config
 	clear   map[string]bool              // topics whose removal has not reached the broker
+	legacy  map[string]bool              // bridges whose configs under old ids were cleared
 	started bool
 	stopped bool
 	cancel  context.CancelFunc
@@ -51,6 +60,7 @@ func New(o Options) *Discovery {
 		birth:   make(chan struct{}, 1),
 		configs: map[string]map[string][]byte{},
 		clear:   map[string]bool{},
+		legacy:  map[string]bool{},
 		done:    make(chan struct{}),
 	}
 }
@@ -121,7 +131,7 @@ func (d *Discovery) run(ctx context.Context) {
 // Update is the gateway's inventory hook: it publishes the configs that
 // changed for this bridge and clears those of lights, groups and scenes
 // that are gone.
-func (d *Discovery) Update(inv gateway.Inventory) {
+func (d *Discovery) Update(inv inventory.Inventory) {
 	next := d.names.configs(inv)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -142,7 +152,27 @@ func (d *Discovery) Update(inv gateway.Inventory) {
 		}
 	}
 	d.configs[inv.Bridge] = next
+	d.clearLegacy(inv, next)
 	d.log.Debug().Str("bridge", inv.Bridge).Int("configs", len(next)).Msg("home assistant discovery updated")
+}
+
+// clearLegacy clears, once per bridge, the configs earlier versions
+// published under ids made from the bridge's name in the config
+// ("default_group_1") where the bridge's own id belongs: left retained, Home
+// Assistant would show each group and the bridge twice. Callers hold d.mu.
+func (d *Discovery) clearLegacy(inv inventory.Inventory, next map[string][]byte) {
+	if d.legacy[inv.Bridge] || inv.Config.BridgeID == "" {
+		return
+	}
+	d.legacy[inv.Bridge] = true
+	old := inv
+	old.Config.BridgeID = ""
+	for topic := range d.names.configs(old) {
+		if _, ok := next[topic]; !ok {
+			d.clear[topic] = true
+			d.publish(topic, nil)
+		}
+	}
 }
 
 // republish sends every config again, and the removals not yet confirmed:

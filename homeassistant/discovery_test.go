@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/gateway"
-	"github.com/huegate/huegate/gateway/homeassistant"
+	"github.com/huegate/huegate/homeassistant"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
@@ -23,7 +23,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const fixture = "../../testdata/bridge.json"
+const fixture = "../testdata/bridge.json"
 
 // stack is huegate with discovery on, between a real Mosquitto and the
 // emulator, wired as `huegate run` wires it.
@@ -35,7 +35,13 @@ type stack struct {
 
 func newStack(t *testing.T, poll time.Duration) *stack {
 	t.Helper()
-	s := &stack{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture)}
+	return newStackOn(t, mqtttest.StartMosquitto(t), poll)
+}
+
+// newStackOn starts huegate on a broker the test has prepared.
+func newStackOn(t *testing.T, broker *mqtttest.Broker, poll time.Duration) *stack {
+	t.Helper()
+	s := &stack{broker: broker, bridge: huetest.NewServer(t, fixture)}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	hc, err := hue.New(hue.Config{Host: s.bridge.URL, Username: s.bridge.Bridge.Key(), Timeout: time.Second})
 	if err != nil {
@@ -223,6 +229,32 @@ func TestGroupsScenesAndTheBridgeGetDiscoveryConfigs(t *testing.T) {
 	for topic := range topics {
 		if strings.Contains(topic, "N1ghtL1ght") {
 			t.Errorf("a LightScene was published: %s", topic)
+		}
+	}
+}
+
+// Earlier versions published group and bridge configs under the bridge's
+// name in the config ("default_group_1"); left retained, Home Assistant
+// would show every group and the bridge twice.
+func TestConfigsUnderOldIdsAreCleared(t *testing.T) {
+	broker := mqtttest.StartMosquitto(t)
+	old := []string{
+		"homeassistant/light/huegate/default_group_1/config",
+		"homeassistant/binary_sensor/huegate/default_bridge/config",
+	}
+	for _, topic := range old {
+		mqtttest.Publish(t, broker.URL, topic, []byte(`{"unique_id":"old"}`), true)
+	}
+	s := newStackOn(t, broker, time.Hour)
+	rec := s.subscribe(t)
+	for _, topic := range old {
+		rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic && len(m.Payload) == 0 })
+	}
+	later := retained(t, s)
+	config(t, later, "homeassistant/light/huegate/001788fffe123456_group_1/config")
+	for _, m := range later.Messages() {
+		if strings.Contains(m.Topic, "default_") {
+			t.Fatalf("an old config is still retained: %s %s", m.Topic, m.Payload)
 		}
 	}
 }

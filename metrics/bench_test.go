@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/gateway/metrics"
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/metrics"
 )
 
 // Received and Coalesced run on the MQTT message path for every message.

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -7,17 +7,22 @@ import (
 	"sort"
 
 	"github.com/huegate/huegate/config"
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
 )
 
-// The checks here are shared by `validate`, `run` at start-up and the hot
-// reload, so all three report a problem in the same words: one line per
+// The checks here are shared by `huegate validate` and `huegate lights`, by
+// Start and by the hot reload, so all three report a problem in the same words: one line per
 // problem, naming the key path.
 
-// inventory is one bridge's lights and groups, as names resolve against them.
-type inventory struct {
+// Reader is what the name checks read from a bridge (*hue.Client).
+type Reader interface {
+	Lights(ctx context.Context) ([]hue.Light, error)
+	Groups(ctx context.Context) ([]hue.Group, error)
+}
+
+// Inventory is one bridge's lights and groups, as names resolve against them.
+type Inventory struct {
 	lights []mapping.Named
 	groups []mapping.Named
 }
@@ -26,16 +31,16 @@ type inventory struct {
 // resolves it the same way).
 var allLights = mapping.Named{ID: "0", Name: "All lights"}
 
-func readInventory(ctx context.Context, b gateway.Bridge) (inventory, error) {
+func ReadInventory(ctx context.Context, b Reader) (Inventory, error) {
 	lights, err := b.Lights(ctx)
 	if err != nil {
-		return inventory{}, err
+		return Inventory{}, err
 	}
 	groups, err := b.Groups(ctx)
 	if err != nil {
-		return inventory{}, err
+		return Inventory{}, err
 	}
-	inv := inventory{groups: []mapping.Named{allLights}}
+	inv := Inventory{groups: []mapping.Named{allLights}}
 	for _, l := range lights {
 		inv.lights = append(inv.lights, mapping.Named{ID: l.ID, Name: l.Name})
 	}
@@ -55,14 +60,14 @@ func (e *bridgeReadError) Error() string { return "bridge " + e.name + ": " + e.
 func (e *bridgeReadError) Unwrap() error { return e.err }
 
 // readInventories reads the named bridges; the first failure stops it.
-func readInventories(ctx context.Context, bridges map[string]gateway.Bridge, names []string) (map[string]inventory, error) {
-	invs := make(map[string]inventory, len(names))
+func readInventories(ctx context.Context, bridges map[string]*hue.Client, names []string) (map[string]Inventory, error) {
+	invs := make(map[string]Inventory, len(names))
 	for _, name := range names {
 		b, ok := bridges[name]
 		if !ok {
 			continue
 		}
-		inv, err := readInventory(ctx, b)
+		inv, err := ReadInventory(ctx, b)
 		if err != nil {
 			return nil, &bridgeReadError{name: name, err: err}
 		}
@@ -85,9 +90,9 @@ func usedBridges(cfg *config.Config) []string {
 	return out
 }
 
-// bridgeProblems are bridge keys that are missing or cannot be right, so
+// BridgeProblems are bridge keys that are missing or cannot be right, so
 // nothing could be sent.
-func bridgeProblems(cfg *config.Config) config.Problems {
+func BridgeProblems(cfg *config.Config) config.Problems {
 	var p config.Problems
 	for _, name := range cfg.BridgeNames() {
 		b, key := cfg.Bridges[name], cfg.BridgeKey(name)
@@ -105,10 +110,10 @@ func bridgeProblems(cfg *config.Config) config.Problems {
 	return p
 }
 
-// bridgeProblem is the problem line for a bridge that answered but refused
+// BridgeProblem is the problem line for a bridge that answered but refused
 // the configuration (unknown key, changed certificate, http redirected to
 // https); "" when the error is not the configuration's fault (down, slow).
-func bridgeProblem(cfg *config.Config, name string, err error) string {
+func BridgeProblem(cfg *config.Config, name string, err error) string {
 	b, key := cfg.Bridges[name], cfg.BridgeKey(name)
 	switch {
 	case hue.IsType(err, hue.ErrTypeUnauthorized):
@@ -125,9 +130,9 @@ func bridgeProblem(cfg *config.Config, name string, err error) string {
 	return ""
 }
 
-// nameProblems is one line per light or group name (or id) that is not on
+// NameProblems is one line per light or group name (or id) that is not on
 // its bridge. Mappings on bridges missing from invs are not checked.
-func nameProblems(cfg *config.Config, invs map[string]inventory) config.Problems {
+func NameProblems(cfg *config.Config, invs map[string]Inventory) config.Problems {
 	var p config.Problems
 	for i, m := range cfg.Mappings {
 		inv, ok := invs[cfg.BridgeOf(m.Bridge)]
@@ -152,7 +157,7 @@ func refProblems(key, kind string, refs []mapping.Ref, known []mapping.Named) co
 
 // notRunning is one line per mapping whose bridge the running gateway does
 // not have (added to the file after start-up).
-func notRunning(cfg *config.Config, running map[string]gateway.Bridge) config.Problems {
+func notRunning(cfg *config.Config, running map[string]*hue.Client) config.Problems {
 	var p config.Problems
 	for i, m := range cfg.Mappings {
 		if name := cfg.BridgeOf(m.Bridge); name != "" {
@@ -164,22 +169,9 @@ func notRunning(cfg *config.Config, running map[string]gateway.Bridge) config.Pr
 	return p
 }
 
-// invalidConfig is the error for a configuration with problems: exit code 2
-// and one line per problem.
-func invalidConfig(cfg *config.Config, p config.Problems) error {
-	return &exitError{2, fmt.Errorf("invalid config %s:\n%s", configName(cfg), p.Error())}
-}
-
-func configName(cfg *config.Config) string {
-	if cfg.File == "" {
-		return "(environment only)"
-	}
-	return cfg.File
-}
-
-// newClients builds a hue client for each bridge whose keys are usable
-// (see bridgeProblems for the others).
-func newClients(cfg *config.Config) map[string]*hue.Client {
+// Clients builds a hue client for each bridge whose keys are usable
+// (see BridgeProblems for the others).
+func Clients(cfg *config.Config) map[string]*hue.Client {
 	clients := map[string]*hue.Client{}
 	for _, name := range cfg.BridgeNames() {
 		b := cfg.Bridges[name]
@@ -188,7 +180,7 @@ func newClients(cfg *config.Config) map[string]*hue.Client {
 		}
 		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: 2})
 		if err != nil {
-			continue // reported by bridgeProblems
+			continue // reported by BridgeProblems
 		}
 		clients[name] = c
 	}
@@ -198,23 +190,23 @@ func newClients(cfg *config.Config) map[string]*hue.Client {
 // checkNames reads the bridges the mappings use (waiting for one that is
 // down, as start-up does) and fails with validate's lines for a bridge that
 // refuses the config or a name it does not have.
-func (a *app) checkNames(ctx context.Context, cfg *config.Config) error {
-	var invs map[string]inventory
+func (a *App) checkNames(ctx context.Context, cfg *config.Config) error {
+	var invs map[string]Inventory
 	err := retry(ctx, a.log, "bridge", func() (err error) {
 		invs, err = readInventories(ctx, a.bridges, usedBridges(cfg))
 		return err
 	})
 	var be *bridgeReadError
 	if errors.As(err, &be) {
-		if line := bridgeProblem(cfg, be.name, be.err); line != "" {
-			return invalidConfig(cfg, config.Problems{line})
+		if line := BridgeProblem(cfg, be.name, be.err); line != "" {
+			return &ConfigError{Where: ConfigName(cfg), Problems: config.Problems{line}}
 		}
 	}
 	if err != nil {
 		return err
 	}
-	if p := nameProblems(cfg, invs); len(p) > 0 {
-		return invalidConfig(cfg, p)
+	if p := NameProblems(cfg, invs); len(p) > 0 {
+		return &ConfigError{Where: ConfigName(cfg), Problems: p}
 	}
 	return nil
 }

@@ -1,0 +1,30 @@
+package app
+
+import (
+	"time"
+
+	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/hue"
+	"github.com/rs/zerolog"
+)
+
+// commandLog logs each bridge command as it happens (Options.LogCommands).
+type commandLog struct {
+	gateway.NopEvents
+	log   zerolog.Logger
+	names map[string]string // light id to name
+}
+
+func (c commandLog) Sent(kind, id string, st hue.State, newest time.Time, err error) {
+	ev := c.log.Info()
+	msg := "bridge command"
+	if err != nil {
+		ev, msg = c.log.Warn().Err(err), "bridge command failed"
+	}
+	ev = ev.Str(kind, id)
+	if kind == "light" {
+		ev = ev.Str("name", c.names[id])
+	}
+	ev.RawJSON("body", st.AppendJSON(nil)).
+		Dur("since_message", time.Since(newest).Round(time.Millisecond)).Msg(msg)
+}
