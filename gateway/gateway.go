@@ -81,6 +81,7 @@ type Gateway struct {
 	log    zerolog.Logger
 	junk   *rateLog
 	states []*bridgeState
+	out    *outbox // the state mirror's publishes
 
 	pollWarn *rateLog
 
@@ -101,6 +102,7 @@ func New(opts Options) (*Gateway, error) {
 		ev = NopEvents{}
 	}
 	g := &Gateway{broker: opts.Broker, pools: make(map[string]*pool), events: ev, log: opts.Log}
+	g.out = newOutbox(opts.Broker, opts.Log)
 	g.junk = newRateLog(opts.Log, 5, 10*time.Second)
 	g.pollWarn = newRateLog(opts.Log, 2, time.Minute)
 	for name, b := range opts.Bridges {
@@ -155,6 +157,7 @@ func (g *Gateway) Start(ctx context.Context, ms []mapping.Mapping) error {
 	if err := g.subscribeCommands(); err != nil {
 		return err
 	}
+	g.out.start()
 	g.startStates(wctx)
 	return nil
 }
@@ -279,5 +282,6 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		g.cancel()
 	}
 	g.workers.Wait()
+	g.out.close()
 	return err
 }

@@ -144,7 +144,7 @@ func (s *bridgeState) moveTopic(e *entry, slug string, topic func(string) string
 		return
 	}
 	if e.published != nil {
-		_ = s.g.broker.Publish(topic(e.slug), nil, true)
+		s.g.out.put(topic(e.slug), nil)
 		e.published = nil
 	}
 	e.slug = slug
@@ -154,7 +154,7 @@ func (s *bridgeState) moveTopic(e *entry, slug string, topic func(string) string
 func (s *bridgeState) forget(m map[string]*entry, seen map[string]bool, topic func(string) string) {
 	for id, e := range m {
 		if !seen[id] {
-			_ = s.g.broker.Publish(topic(e.slug), nil, true)
+			s.g.out.put(topic(e.slug), nil)
 			delete(m, id)
 		}
 	}

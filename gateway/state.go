@@ -82,9 +82,7 @@ func (s *bridgeState) publish(e *entry, topic string, payload []byte) {
 		return
 	}
 	e.published = payload
-	if err := s.g.broker.Publish(topic, payload, true); err != nil {
-		s.g.log.Debug().Err(err).Str("topic", topic).Msg("state not published; it goes out on reconnect")
-	}
+	s.g.out.put(topic, payload)
 }
 
 // setOnline publishes the bridge's availability when it changes.
@@ -110,7 +108,7 @@ func (s *bridgeState) publishStatus() {
 	if s.online == 1 {
 		payload = "online"
 	}
-	_ = s.g.broker.Publish(s.statusTopic(), []byte(payload), true)
+	s.g.out.put(s.statusTopic(), []byte(payload))
 }
 
 // republish sends everything again: after a (re)connect the broker may have
@@ -122,12 +120,12 @@ func (s *bridgeState) republish() (polled bool) {
 	s.publishStatus()
 	for _, e := range s.lights {
 		if e.published != nil {
-			_ = s.g.broker.Publish(s.lightTopic(e.slug), e.published, true)
+			s.g.out.put(s.lightTopic(e.slug), e.published)
 		}
 	}
 	for _, e := range s.groups {
 		if e.published != nil {
-			_ = s.g.broker.Publish(s.groupTopic(e.slug), e.published, true)
+			s.g.out.put(s.groupTopic(e.slug), e.published)
 		}
 	}
 	return s.polled
