@@ -2,21 +2,16 @@ package mqtttest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
-	"time"
-)
 
-// startTimeout bounds how long a broker may take to accept connections.
-const startTimeout = 10 * time.Second
+	"github.com/huegate/huegate/mqtt/mosquitto"
+)
 
 // Broker is a running Mosquitto process listening on 127.0.0.1.
 type Broker struct {
@@ -29,8 +24,7 @@ type Broker struct {
 	logs *lockedBuffer
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	exit chan struct{} // closed when cmd has exited
+	proc *mosquitto.Process // nil while killed
 }
 
 // StartMosquitto starts a broker on a free loopback port with anonymous access
@@ -67,14 +61,12 @@ func StartMosquitto(tb testing.TB, extraConf ...string) *Broker {
 // broker does nothing.
 func (b *Broker) Kill() {
 	b.mu.Lock()
-	cmd, exit := b.cmd, b.exit
-	b.cmd = nil
+	p := b.proc
+	b.proc = nil
 	b.mu.Unlock()
-	if cmd == nil {
-		return
+	if p != nil {
+		p.Kill()
 	}
-	_ = cmd.Process.Kill()
-	<-exit
 }
 
 // Restart starts the broker again on the same port and configuration (killing
@@ -95,67 +87,30 @@ func (b *Broker) Logs() string { return b.logs.String() }
 func (b *Broker) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(b.Port)) }
 
 func (b *Broker) start() error {
-	cmd := exec.Command(b.bin, "-c", b.conf)
-	cmd.Stdout, cmd.Stderr = b.logs, b.logs
-	if err := cmd.Start(); err != nil {
+	p, err := mosquitto.Start(b.bin, b.conf, b.Addr(), b.logs)
+	if err != nil {
 		return err
 	}
-	exit := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exit)
-	}()
 	b.mu.Lock()
-	b.cmd, b.exit = cmd, exit
+	b.proc = p
 	b.mu.Unlock()
-	if err := waitListening(b.Addr(), exit); err != nil {
-		b.Kill()
-		return err
-	}
 	return nil
-}
-
-// waitListening polls until addr accepts a TCP connection, the process exits,
-// or startTimeout passes.
-func waitListening(addr string, exit <-chan struct{}) error {
-	deadline := time.Now().Add(startTimeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			return conn.Close()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not accepting connections on %s after %s: %w", addr, startTimeout, err)
-		}
-		select {
-		case <-exit:
-			return errors.New("mosquitto exited during start")
-		case <-tick.C:
-		}
-	}
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func FreePort(tb testing.TB) int {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := mosquitto.FreePort()
 	if err != nil {
-		tb.Fatalf("mqtttest: find a free port: %v", err)
+		tb.Fatalf("mqtttest: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func findMosquitto(tb testing.TB) string {
 	tb.Helper()
-	if p, err := exec.LookPath("mosquitto"); err == nil {
+	if p, err := mosquitto.Find(); err == nil {
 		return p
-	}
-	const sbin = "/usr/sbin/mosquitto"
-	if _, err := os.Stat(sbin); err == nil {
-		return sbin
 	}
 	msg := "mqtttest: mosquitto not found in PATH or /usr/sbin; install it (apt-get install mosquitto) to run broker tests"
 	if os.Getenv("CI") == "true" {
@@ -167,11 +122,7 @@ func findMosquitto(tb testing.TB) string {
 
 func writeConf(tb testing.TB, port int, extra []string) string {
 	tb.Helper()
-	lines := []string{
-		fmt.Sprintf("listener %d 127.0.0.1", port),
-		"allow_anonymous true",
-		"persistence false",
-		"log_dest stderr",
+	lines := append([]string{
 		// One type per line: mosquitto reads only the first word of each.
 		"log_type error",
 		"log_type warning",
@@ -180,15 +131,9 @@ func writeConf(tb testing.TB, port int, extra []string) string {
 		"log_type subscribe",
 		"log_type unsubscribe",
 		"connection_messages true",
-	}
-	if os.Geteuid() == 0 {
-		// As root mosquitto would switch to user "mosquitto", which cannot read
-		// files (certificates, password files) in the test's temporary directory.
-		lines = append(lines, "user root")
-	}
-	lines = append(lines, extra...)
+	}, extra...)
 	path := filepath.Join(tb.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(mosquitto.Config(port, lines...)), 0o600); err != nil {
 		tb.Fatalf("mqtttest: write mosquitto config: %v", err)
 	}
 	return path

@@ -26,7 +26,7 @@ type world struct {
 	setup    setup
 	out      *lineWriter
 	broker   *embedded.Broker // set for --broker embedded
-	mosq     *mosquitto       // set for --broker mosquitto
+	mosq     *broker          // set for --broker mosquitto
 	url      string           // where clients connect
 	bridge   *emulator.Server
 	emu      *emulator.Bridge // bridge.Bridge, set before any request can arrive

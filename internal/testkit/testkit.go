@@ -1,0 +1,78 @@
+// Package testkit holds the few helpers every test package needs: waiting
+// for a condition until a deadline, and a buffer that goroutines write to
+// while a test reads it. It is for tests only.
+package testkit
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Eventually polls cond until it holds, and fails the test after timeout.
+func Eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		<-tick.C // polling with a deadline, not synchronising
+	}
+}
+
+// Buffer collects output written from other goroutines (a log, a child
+// process's output) and lets a test wait for a line. The zero value is
+// ready to use.
+type Buffer struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+	}
+	b.changed = make(chan struct{})
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Count is how often s occurs so far.
+func (b *Buffer) Count(s string) int { return strings.Count(b.String(), s) }
+
+// WaitCount waits until s occurs at least n times, and fails the test after
+// timeout.
+func (b *Buffer) WaitCount(tb testing.TB, s string, n int, timeout time.Duration) {
+	tb.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		if b.changed == nil {
+			b.changed = make(chan struct{})
+		}
+		got, ch := strings.Count(b.buf.String(), s), b.changed
+		b.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			tb.Fatalf("waited %s for %d× %q, saw %d; output:\n%s", timeout, n, s, got, b.String())
+		}
+	}
+}
