@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/huegate/huegate/config"
+	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
 )
@@ -27,10 +28,6 @@ type Inventory struct {
 	groups []mapping.Named
 }
 
-// allLights is group 0, which every bridge has and none lists (the gateway
-// resolves it the same way).
-var allLights = mapping.Named{ID: "0", Name: "All lights"}
-
 func ReadInventory(ctx context.Context, b Reader) (Inventory, error) {
 	lights, err := b.Lights(ctx)
 	if err != nil {
@@ -40,7 +37,7 @@ func ReadInventory(ctx context.Context, b Reader) (Inventory, error) {
 	if err != nil {
 		return Inventory{}, err
 	}
-	inv := Inventory{groups: []mapping.Named{allLights}}
+	inv := Inventory{groups: []mapping.Named{gateway.AllLights}}
 	for _, l := range lights {
 		inv.lights = append(inv.lights, mapping.Named{ID: l.ID, Name: l.Name})
 	}

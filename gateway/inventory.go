@@ -1,15 +1,14 @@
 package gateway
 
 import (
-	"cmp"
 	"context"
 	"reflect"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/inventory"
+	"github.com/huegate/huegate/mapping"
 )
 
 // Scenes change rarely and are only read every sceneEvery, or after a
@@ -140,14 +139,9 @@ func sortedKeys(m map[string]*entry) []string {
 	return ids
 }
 
+// AllLights is group 0, which every bridge has and none lists: mappings may
+// name it.
+var AllLights = mapping.Named{ID: hue.AllLightsID, Name: "All lights"}
+
 // sortByNumber orders ids numerically ("2" before "12"), others as text.
-func sortByNumber(ids []string) {
-	slices.SortFunc(ids, func(a, b string) int {
-		x, errx := strconv.Atoi(a)
-		y, erry := strconv.Atoi(b)
-		if errx == nil && erry == nil {
-			return cmp.Compare(x, y)
-		}
-		return cmp.Compare(a, b)
-	})
-}
+func sortByNumber(ids []string) { slices.SortFunc(ids, hue.CompareIDs) }

@@ -108,8 +108,7 @@ func (inv *nameCache) groups(ctx context.Context) ([]mapping.Named, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read groups from the bridge: %w", err)
 	}
-	// Group 0 (every light) is not listed by the bridge but always exists.
-	inv.groupList = []mapping.Named{{ID: "0", Name: "All lights"}}
+	inv.groupList = []mapping.Named{AllLights}
 	for _, g := range gs {
 		inv.groupList = append(inv.groupList, mapping.Named{ID: g.ID, Name: g.Name})
 	}

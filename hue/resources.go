@@ -122,14 +122,21 @@ func stateFrom(s huego.State) LightState {
 	}
 }
 
-// sortByID orders by numeric id, falling back to text for odd ids.
+// AllLightsID is group 0: every bridge has it, and none lists it.
+const AllLightsID = "0"
+
+// CompareIDs orders numeric ids by number ("2" before "12"), as bridges and
+// people list them, and others as text ("" first).
+func CompareIDs(a, b string) int {
+	x, errx := strconv.Atoi(a)
+	y, erry := strconv.Atoi(b)
+	if errx == nil && erry == nil {
+		return cmp.Compare(x, y)
+	}
+	return cmp.Compare(a, b)
+}
+
+// sortByID orders by id (CompareIDs).
 func sortByID[T any](items []T, id func(T) string) {
-	slices.SortFunc(items, func(a, b T) int {
-		x, errx := strconv.Atoi(id(a))
-		y, erry := strconv.Atoi(id(b))
-		if errx == nil && erry == nil {
-			return cmp.Compare(x, y)
-		}
-		return cmp.Compare(id(a), id(b))
-	})
+	slices.SortFunc(items, func(a, b T) int { return CompareIDs(id(a), id(b)) })
 }

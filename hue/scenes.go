@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strconv"
 
 	"github.com/amimof/huego"
 )
@@ -40,20 +39,9 @@ func DecodeScenes(body []byte) ([]Scene, error) {
 	}
 	slices.SortStableFunc(out, func(a, b Scene) int {
 		if a.Group != b.Group {
-			return compareIDs(a.Group, b.Group)
+			return CompareIDs(a.Group, b.Group) // "" (a LightScene's group) first
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
 	return out, nil
-}
-
-// compareIDs orders numeric ids by number ("2" before "12"), others as text;
-// "" (a LightScene's group) comes first.
-func compareIDs(a, b string) int {
-	x, errx := strconv.Atoi(a)
-	y, erry := strconv.Atoi(b)
-	if errx == nil && erry == nil {
-		return cmp.Compare(x, y)
-	}
-	return cmp.Compare(a, b)
 }

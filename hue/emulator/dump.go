@@ -2,13 +2,13 @@ package emulator
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
+
+	"github.com/huegate/huegate/hue"
 )
 
 // collections are the top-level members of a full-state dump, in the
@@ -261,7 +261,7 @@ func (b *Bridge) publicConfig() map[string]any {
 
 // members are the ids of a group's lights that exist; group 0 is all.
 func (b *Bridge) members(groupID string) []string {
-	if groupID == "0" {
+	if groupID == hue.AllLightsID {
 		return sortedIDs(b.lights)
 	}
 	var ids []string
@@ -287,14 +287,7 @@ func (b *Bridge) onCounts(ids []string) (allOn, anyOn bool) {
 // and bridges list them.
 func sortedIDs[V any](m map[string]V) []string {
 	ids := slices.Collect(maps.Keys(m))
-	slices.SortFunc(ids, func(a, b string) int {
-		x, errA := strconv.Atoi(a)
-		y, errB := strconv.Atoi(b)
-		if errA == nil && errB == nil && x != y {
-			return x - y
-		}
-		return cmp.Compare(a, b)
-	})
+	slices.SortFunc(ids, hue.CompareIDs)
 	return ids
 }
 

@@ -3,6 +3,8 @@ package emulator
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/huegate/huegate/hue"
 )
 
 func (b *Bridge) putGroupAction(id string, body []byte) []any {
@@ -69,7 +71,7 @@ func (b *Bridge) setGroupLocked(id string, body []byte) ([]any, map[string][]str
 
 // actionOf is the stored action of a group, nil if there is no such group.
 func (b *Bridge) actionOf(id string) map[string]any {
-	if id == "0" {
+	if id == hue.AllLightsID {
 		return b.group0
 	}
 	g, ok := b.groups[id]
