@@ -10,6 +10,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/inventory"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -100,7 +101,7 @@ func TestToggleFlipsTheKnownState(t *testing.T) {
 	for range 2 {
 		pub.Publish(sala, []byte("TOGGLE"), 1, false)
 	}
-	waitFor(t, "both toggles to be handled", func() bool { r, _, _, _, _ := s.events.snapshot(); return r >= 4 })
+	testkit.Eventually(t, 10*time.Second, "both toggles to be handled", func() bool { r, _, _, _, _ := s.events.snapshot(); return r >= 4 })
 	s.waitLight(t, "2", func(l emulator.LightState) bool { return !l.On })
 	cmds := s.bridge.Bridge.Commands()
 	if last := string(cmds[len(cmds)-1].Body); last != `{"on":false}` {
@@ -127,7 +128,7 @@ func TestAGroupRecallsASceneByNameOrID(t *testing.T) {
 	// A scene of another room is not this room's by name.
 	before := len(s.bridge.Bridge.Commands())
 	mqttPublish(t, s, "huegate/groups/kitchen/set", `{"scene":"Relax"}`)
-	waitFor(t, "the unknown scene to be rejected", func() bool { _, _, _, _, r := s.events.snapshot(); return r["unknown_scene"] == 1 })
+	testkit.Eventually(t, 10*time.Second, "the unknown scene to be rejected", func() bool { _, _, _, _, r := s.events.snapshot(); return r["unknown_scene"] == 1 })
 	if n := len(s.bridge.Bridge.Commands()); n != before {
 		t.Fatalf("an unknown scene sent %d commands", n-before)
 	}
@@ -136,7 +137,7 @@ func TestAGroupRecallsASceneByNameOrID(t *testing.T) {
 func TestRetainedCommandsAreNotReplayed(t *testing.T) {
 	const sala = "huegate/lights/lámpara-sala/set"
 	s := commandStack(t, stackOptions{retained: map[string]string{sala: "ON"}})
-	waitFor(t, "the retained command to be seen", func() bool { r, _, _, _, _ := s.events.snapshot(); return r >= 1 })
+	testkit.Eventually(t, 10*time.Second, "the retained command to be seen", func() bool { r, _, _, _, _ := s.events.snapshot(); return r >= 1 })
 	if cmds := s.bridge.Bridge.Commands(); len(cmds) != 0 {
 		t.Fatalf("a retained command was applied: %s", cmds[0].Body)
 	}
@@ -162,7 +163,7 @@ func TestARenamedLightMovesItsSetTopic(t *testing.T) {
 	// The state topic moves before the index does; retry until the new set
 	// topic answers, with a deadline.
 	pub := mqttPublisher(t, s)
-	waitFor(t, "the new set topic to work", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the new set topic to work", func() bool {
 		pub.Publish("huegate/lights/stair-light/set", []byte("77"), 1, false)
 		l, _ := s.bridge.Bridge.Light("12")
 		return l.Bri == 77
@@ -170,7 +171,7 @@ func TestARenamedLightMovesItsSetTopic(t *testing.T) {
 	rejected := func() int { _, _, _, _, r := s.events.snapshot(); return r["unknown_light"] }
 	before := rejected()
 	mqttPublish(t, s, "huegate/lights/hallup/set", "5")
-	waitFor(t, "the old set topic to be refused", func() bool { return rejected() > before })
+	testkit.Eventually(t, 10*time.Second, "the old set topic to be refused", func() bool { return rejected() > before })
 	if l, _ := s.bridge.Bridge.Light("12"); l.Bri != 77 {
 		t.Fatalf("the old topic moved the light to %d", l.Bri)
 	}
@@ -192,7 +193,7 @@ func TestBadCommandsAreRefusedWithAReasonAndSendNothing(t *testing.T) {
 	}
 	want := map[string]int{"unknown_light": 1, "unknown_group": 1, "not_a_command": 1, "unknown_field": 1,
 		"scene_on_light": 1, "bad_value": 1, "invalid_json": 1, "empty": 1}
-	waitFor(t, "every bad command to be refused", func() bool {
+	testkit.Eventually(t, 10*time.Second, "every bad command to be refused", func() bool {
 		_, _, _, _, r := s.events.snapshot()
 		for reason, n := range want {
 			if r[reason] != n {
@@ -273,7 +274,7 @@ func TestGroupSetTopicsKeepTheGroupBudget(t *testing.T) {
 	topics := []string{"huegate/groups/living-room/set", "huegate/groups/kitchen/set", "huegate/groups/hall-lights/set"}
 	sent := flood(t, s, topics, 7, func(i int) string { return `{"brightness":` + strconv.Itoa(i%200+1) + `}` }, `{"brightness":233}`)
 	for _, id := range ids {
-		waitFor(t, "group "+id+" to reach the last value", func() bool {
+		testkit.Eventually(t, 10*time.Second, "group "+id+" to reach the last value", func() bool {
 			g, _ := s.bridge.Bridge.Group(id)
 			return g.Action.Bri == 233
 		})

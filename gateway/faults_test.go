@@ -10,6 +10,7 @@ import (
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -66,7 +67,7 @@ func TestTheNewestValueLandsAfterABridgeOutage(t *testing.T) {
 		pub.Publish("lights", []byte("1"+strings.Repeat("0", i%2)), 1, false)
 	}
 	pub.Publish("lights", []byte("42"), 1, false)
-	waitFor(t, "failed attempts while the bridge is down", func() bool {
+	testkit.Eventually(t, 10*time.Second, "failed attempts while the bridge is down", func() bool {
 		_, _, _, failed, _ := s.events.snapshot()
 		return failed >= 2
 	})
@@ -99,7 +100,7 @@ func TestGarbageAnswersAreRetriedUntilTheBridgeBehaves(t *testing.T) {
 			_, _, _, before, _ := s.events.snapshot()
 			want := 20 + i
 			mqttPublish(t, s, "lights", itoa(want))
-			waitFor(t, "a failed attempt", func() bool {
+			testkit.Eventually(t, 10*time.Second, "a failed attempt", func() bool {
 				_, _, _, failed, _ := s.events.snapshot()
 				return failed > before
 			})
@@ -113,7 +114,7 @@ func TestATimedOutCommandIsResentWithTheNewestValue(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{deskMapping()}, stackOptions{})
 	s.bridge.Bridge.SetFault(emulator.FaultHang)
 	mqttPublish(t, s, "lights", "30")
-	waitFor(t, "a timeout", func() bool {
+	testkit.Eventually(t, 10*time.Second, "a timeout", func() bool {
 		_, _, _, failed, _ := s.events.snapshot()
 		return failed >= 1
 	})
@@ -132,7 +133,7 @@ func TestTheHandlerNeverWaitsForTheBridge(t *testing.T) {
 		pub.Publish("lights", []byte(itoa(i%254+1)), 1, false)
 	}
 	// Every message is taken off the broker while the bridge answers nothing.
-	waitFor(t, "2000 messages handled with a hung bridge", func() bool {
+	testkit.Eventually(t, 10*time.Second, "2000 messages handled with a hung bridge", func() bool {
 		received, _, _, _, _ := s.events.snapshot()
 		return received == 2000
 	})
@@ -145,7 +146,7 @@ func TestShutdownSendsPendingValues(t *testing.T) {
 	pub := mqtttest.NewPublisher(t, s.broker.URL)
 	pub.Publish("lights", []byte("7"), 1, false)
 	pub.Publish("lights", []byte("8"), 1, false)
-	waitFor(t, "both messages", func() bool {
+	testkit.Eventually(t, 10*time.Second, "both messages", func() bool {
 		received, _, _, _, _ := s.events.snapshot()
 		return received == 2
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -39,7 +40,7 @@ func TestAJunkFloodKeepsMemoryFlatAndTheLogQuiet(t *testing.T) {
 
 	start := time.Now()
 	s.broker.FloodLines("lights", n, func(i int) []byte { return junk[i%len(junk)] })
-	waitFor(t, "every message handled", func() bool { received, _, _, _, _ := s.events.snapshot(); return received == n+1 })
+	testkit.Eventually(t, 10*time.Second, "every message handled", func() bool { received, _, _, _, _ := s.events.snapshot(); return received == n+1 })
 	elapsed := time.Since(start)
 	after := heapInUse()
 

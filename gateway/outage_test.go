@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -46,7 +47,7 @@ func TestABridgeOutageEndsWithTheNewestValueWithinBudget(t *testing.T) {
 		before := failures()
 		ph.start()
 		flood(100)
-		waitFor(t, ph.name+": two failed attempts", func() bool { return failures() >= before+2 })
+		testkit.Eventually(t, 10*time.Second, ph.name+": two failed attempts", func() bool { return failures() >= before+2 })
 		if i == 0 {
 			status.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "offline" })
 		}
@@ -73,9 +74,9 @@ func TestABridgeOutageEndsWithTheNewestValueWithinBudget(t *testing.T) {
 	s.bridge.Stop()
 	flood(10)
 	before := failures()
-	waitFor(t, "the pause to grow", func() bool { return failures() >= before+4 })
+	testkit.Eventually(t, 10*time.Second, "the pause to grow", func() bool { return failures() >= before+4 })
 	newest = value
-	waitFor(t, "the pause to reach its longest", func() bool { return failures() >= before+5 })
+	testkit.Eventually(t, 10*time.Second, "the pause to reach its longest", func() bool { return failures() >= before+5 })
 	mustRestart(t, s.bridge)
 	healed = time.Now()
 	for _, id := range []string{"3", "5", "2"} {
@@ -147,7 +148,7 @@ func TestASlowBridgeIsAbandonedAtTheTimeoutAndTheValueResent(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{{Topic: "lights", Lights: []mapping.Ref{{ID: "3"}}, Range: mapping.DefaultRange}}, stackOptions{})
 	s.bridge.Bridge.SetLatency(3 * time.Second)
 	mqttPublish(t, s, "lights", "30")
-	waitFor(t, "a timed-out attempt", func() bool { _, _, _, failed, _ := s.events.snapshot(); return failed >= 1 })
+	testkit.Eventually(t, 10*time.Second, "a timed-out attempt", func() bool { _, _, _, failed, _ := s.events.snapshot(); return failed >= 1 })
 	abandoned := time.Now()
 	cmds := s.bridge.Bridge.Commands()
 	took := abandoned.Sub(cmds[0].Time)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt"
 )
@@ -71,7 +72,7 @@ func TestAStuckBrokerDoesNotHoldUpCommands(t *testing.T) {
 	})
 	for _, bri := range []int{100, 200} {
 		br.deliver("t", strconv.Itoa(bri))
-		waitFor(t, "the light at the value", func() bool {
+		testkit.Eventually(t, 10*time.Second, "the light at the value", func() bool {
 			l, _ := bridge.Bridge.Light("3")
 			return l.On && l.Bri == bri
 		})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -46,7 +47,7 @@ func TestStatePollingSurvivesGarbageAnswers(t *testing.T) {
 	}
 	// Goroutines come and go with connections; a leak would grow with
 	// every fault. Allow the usual churn, not a dozen strays.
-	waitFor(t, "goroutines back to where they were", func() bool { return runtime.NumGoroutine() <= baseline+4 })
+	testkit.Eventually(t, 10*time.Second, "goroutines back to where they were", func() bool { return runtime.NumGoroutine() <= baseline+4 })
 	mqttPublish(t, s, "lights", "99")
 	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 99 })
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -24,7 +25,7 @@ func TestABrokerKilledAndRestartedLosesNoLaterValue(t *testing.T) {
 
 	killed := time.Now()
 	s.broker.Kill()
-	waitFor(t, "huegate to notice", func() bool { return !s.client.Connected() })
+	testkit.Eventually(t, 10*time.Second, "huegate to notice", func() bool { return !s.client.Connected() })
 	s.broker.Restart()
 	restarted := time.Now()
 	var back time.Time

@@ -1,16 +1,15 @@
 package gateway_test
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/rs/zerolog"
@@ -21,7 +20,7 @@ import (
 func TestShutdownAbandonsACommandInFlightQuietly(t *testing.T) {
 	broker := mqtttest.StartMosquitto(t)
 	bridge := huetest.NewServer(t, fixture, emulator.WithLatency(400*time.Millisecond))
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	client := mqttClient(t, broker)
 	gw, err := gateway.New(gateway.Options{
 		Broker: client, Bridges: map[string]gateway.Bridge{"default": hueClient(t, bridge)}, Log: zerolog.New(logs),
@@ -39,7 +38,7 @@ func TestShutdownAbandonsACommandInFlightQuietly(t *testing.T) {
 	}
 	defer client.Close(2 * time.Second)
 	mqtttest.Publish(t, broker.URL, "lights", []byte("99"), false)
-	waitFor(t, "the command to reach the bridge", func() bool { return len(bridge.Bridge.Commands()) > 0 })
+	testkit.Eventually(t, 10*time.Second, "the command to reach the bridge", func() bool { return len(bridge.Bridge.Commands()) > 0 })
 
 	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancelShort()
@@ -49,21 +48,4 @@ func TestShutdownAbandonsACommandInFlightQuietly(t *testing.T) {
 	if strings.Contains(logs.String(), "rejected") {
 		t.Fatalf("an abandoned command was logged as rejected:\n%s", logs)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

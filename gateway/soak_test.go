@@ -14,6 +14,7 @@ import (
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -106,8 +107,8 @@ func TestSoak(t *testing.T) {
 				if f.name == "broker killed" {
 					end()
 					end = nil
-					waitFor(t, "huegate to reconnect", s.client.Connected)
-					waitFor(t, "the publisher to reconnect", pub.Connected)
+					testkit.Eventually(t, 10*time.Second, "huegate to reconnect", s.client.Connected)
+					testkit.Eventually(t, 10*time.Second, "the publisher to reconnect", pub.Connected)
 				}
 			}
 			nextPhase = now.Add(phase)
@@ -127,8 +128,8 @@ func TestSoak(t *testing.T) {
 	if end != nil {
 		end()
 	}
-	waitFor(t, "huegate connected", s.client.Connected)
-	waitFor(t, "the publisher connected", pub.Connected)
+	testkit.Eventually(t, 10*time.Second, "huegate connected", s.client.Connected)
+	testkit.Eventually(t, 10*time.Second, "the publisher connected", pub.Connected)
 	pub.Publish("lights", []byte("201"), 1, false)
 	pub.Publish("knob", []byte("1023"), 1, false)
 	pub.Publish("room", []byte("40%"), 1, false)

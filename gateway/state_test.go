@@ -9,6 +9,7 @@ import (
 
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -126,7 +127,7 @@ func TestSyncPublishesOutsideChangesWithoutEchoOrLoop(t *testing.T) {
 	}
 	// Let several polls pass, then count: one publish, two commands, none to the lamp.
 	polls := len(s.bridge.Bridge.Requests())
-	waitFor(t, "three more polls", func() bool { return len(s.bridge.Bridge.Requests()) >= polls+6 })
+	testkit.Eventually(t, 10*time.Second, "three more polls", func() bool { return len(s.bridge.Bridge.Requests()) >= polls+6 })
 	publishes := 0
 	for _, msg := range topic.Messages() {
 		if string(msg.Payload) == "512" {
@@ -183,7 +184,7 @@ func TestStatesAreRepublishedAfterTheBrokerRestarts(t *testing.T) {
 	first.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return len(m.Payload) > 0 })
 	s.broker.Kill()
 	s.broker.Restart() // no persistence: every retained message is gone
-	waitFor(t, "huegate to reconnect", s.client.Connected)
+	testkit.Eventually(t, 10*time.Second, "huegate to reconnect", s.client.Connected)
 	again := mqtttest.Subscribe(t, s.broker.URL, "huegate/#")
 	for _, topic := range []string{"huegate/lights/desk-lamp/state", "huegate/bridge/status", "huegate/status"} {
 		again.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic })
@@ -196,7 +197,7 @@ func TestTheEventStreamPushesChangesAtOnce(t *testing.T) {
 	s := newStack(t, []mapping.Mapping{deskMapping()}, o)
 	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/hallup/state")
 	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":100`)) })
-	waitFor(t, "the stream to open", func() bool { return s.bridge.Bridge.StreamsOpen() > 0 })
+	testkit.Eventually(t, 10*time.Second, "the stream to open", func() bool { return s.bridge.Bridge.StreamsOpen() > 0 })
 	changed := time.Now()
 	if err := s.bridge.Bridge.SetLightState("12", map[string]any{"bri": 44}); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -128,7 +129,7 @@ func TestReconnectsResubscribesAndRepublishesAfterBrokerRestart(t *testing.T) {
 	<-connects
 
 	b.Kill()
-	eventually(t, waitLong, "client notices the broker is gone", func() bool { return !c.Connected() })
+	testkit.Eventually(t, waitLong, "client notices the broker is gone", func() bool { return !c.Connected() })
 	if err := c.Publish("huegate/light/1", []byte("lost"), false); !errors.Is(err, mqtt.ErrNotConnected) {
 		t.Errorf("Publish while disconnected = %v, want ErrNotConnected", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/rs/zerolog"
@@ -29,7 +30,7 @@ func TestPasswordNeverInErrorsOrLogs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testkit.Buffer{}
 			c := newClient(t, tt.broker, func(o *mqtt.Options) {
 				o.Username, o.Password = user, tt.password
 				o.ConnectRetryInterval = 20 * time.Millisecond
@@ -57,7 +58,7 @@ func TestPasswordNeverInErrorsOrLogs(t *testing.T) {
 	}
 
 	t.Run("right password in options connects", func(t *testing.T) {
-		logs := &syncBuffer{}
+		logs := &testkit.Buffer{}
 		c := newClient(t, b.URL, func(o *mqtt.Options) {
 			o.Username, o.Password = user, good
 			o.Logger = zerolog.New(logs).Level(zerolog.DebugLevel)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/eclipse/paho.mqtt.golang/packets"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/rs/zerolog"
 )
@@ -16,7 +17,7 @@ import (
 // so this test uses a scripted broker that answers SUBACK 0x80 for "denied/...".
 func TestSubscriptionRefusedByBroker(t *testing.T) {
 	url := startRefusingBroker(t)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	c := newClient(t, url, func(o *mqtt.Options) {
 		o.StatusTopic = ""
 		o.Logger = zerolog.New(logs)

@@ -7,12 +7,14 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 // bgCommand is a huegate command running in the test's process until the
 // test ends, as it would in a terminal until Ctrl-C.
 type bgCommand struct {
-	stdout, stderr *syncBuffer
+	stdout, stderr *testkit.Buffer
 	done           chan error
 }
 
@@ -20,7 +22,7 @@ type bgCommand struct {
 // cancels it (like a signal) and waits for it to return.
 func startCommand(t *testing.T, args ...string) *bgCommand {
 	t.Helper()
-	c := &bgCommand{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &bgCommand{stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, done: make(chan error, 1)}
 	root := newRoot(&globals{stdout: c.stdout, stderr: c.stderr})
 	root.SetArgs(args)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,25 +67,13 @@ func (c *bgCommand) waitStdout(t *testing.T, re string) []string {
 	}
 }
 
-// pollUntil polls cond until it holds, failing the test after 10 s.
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
-	}
-}
-
 // runFor runs huegate in-process for a command that should end by itself
 // (usually refusing to start), cancelling it after 10 s so that a
 // regression fails the test instead of hanging it. It returns what execute
 // would print for the error, what the command logged, and the exit code.
 func runFor(t *testing.T, args ...string) (printed, logged string, code int) {
 	t.Helper()
-	stderr := &syncBuffer{}
+	stderr := &testkit.Buffer{}
 	root := newRoot(&globals{stdout: io.Discard, stderr: stderr})
 	root.SetArgs(args)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -47,7 +48,7 @@ func startDemo(t *testing.T) *demo {
 // on at bri.
 func (d *demo) waitBri(t *testing.T, bri uint8, ids ...string) {
 	t.Helper()
-	pollUntil(t, "lights "+strings.Join(ids, ",")+" at "+strconv.Itoa(int(bri)), func() bool {
+	testkit.Eventually(t, 10*time.Second, "lights "+strings.Join(ids, ",")+" at "+strconv.Itoa(int(bri)), func() bool {
 		lights, err := d.bridge.Lights(context.Background())
 		if err != nil {
 			return false
@@ -101,7 +102,7 @@ func TestDemoMovesEmulatedLightsFromPlainAndWebSocketClients(t *testing.T) {
 	mqtttest.Publish(t, d.mqttURL, "lights", []byte("banana"), false)
 
 	var body string
-	pollUntil(t, "the rejected payload and an empty queue in /metrics", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the rejected payload and an empty queue in /metrics", func() bool {
 		_, body = httpGet(t, d.httpURL+"/metrics")
 		return strings.Contains(body, `huegate_messages_rejected_total{reason="not_a_number",topic="lights"} 1`) &&
 			strings.Contains(body, "huegate_command_queue_depth 0\n")

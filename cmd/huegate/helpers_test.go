@@ -4,13 +4,14 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 // runCLI runs huegate with args in-process and returns its exit code and output.
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	code = execute(args, &out, &errOut)
 	return code, out.String(), errOut.String()
 }
@@ -36,16 +37,4 @@ func cleanEnv(t *testing.T) {
 	systemConfigDir = dir + "/etc/huegate"
 	t.Cleanup(func() { systemConfigDir = old })
 	t.Chdir(t.TempDir())
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -7,11 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"go.uber.org/goleak"
 )
 
@@ -71,58 +70,6 @@ func readText(t *testing.T, path string) string {
 	return string(data)
 }
 
-// syncBuffer collects output written from other goroutines and lets a test
-// wait for a line. The zero value is ready to use.
-type syncBuffer struct {
-	mu      sync.Mutex
-	buf     bytes.Buffer
-	changed chan struct{}
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{changed: make(chan struct{})} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.changed != nil {
-		close(b.changed)
-	}
-	b.changed = make(chan struct{})
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitCount waits until s occurs at least n times, and fails the test after
-// timeout.
-func (b *syncBuffer) waitCount(t *testing.T, s string, n int, timeout time.Duration) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		b.mu.Lock()
-		if b.changed == nil {
-			b.changed = make(chan struct{})
-		}
-		got, ch := strings.Count(b.buf.String(), s), b.changed
-		b.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("waited %s for %d× %q, saw %d; output:\n%s", timeout, n, s, got, b.String())
-		}
-	}
-}
-
-func (b *syncBuffer) count(s string) int { return strings.Count(b.String(), s) }
-
 // background runs huegate until the test stops it, and returns its exit code
 // then.
 type background struct {
@@ -130,7 +77,7 @@ type background struct {
 	done   chan int
 }
 
-func start(t *testing.T, stdout, stderr *syncBuffer, args ...string) *background {
+func start(t *testing.T, stdout, stderr *testkit.Buffer, args ...string) *background {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	bg := &background{cancel: cancel, done: make(chan int, 1)}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/rs/zerolog"
 )
 
@@ -177,9 +178,9 @@ func TestWatchdogPingsOnlyWhileTheBrokerIsConnected(t *testing.T) {
 	connected.Store(false)
 	// Pings and checks take turns on one goroutine: once a check has said
 	// "disconnected", every earlier ping is already queued on the socket.
-	eventually(t, 5*time.Second, "a disconnected check", func() bool { return falseChecks.Load() >= 1 })
+	testkit.Eventually(t, 5*time.Second, "a disconnected check", func() bool { return falseChecks.Load() >= 1 })
 	pending(t, conn)
-	eventually(t, 5*time.Second, "three more checks", func() bool { return falseChecks.Load() >= 4 })
+	testkit.Eventually(t, 5*time.Second, "three more checks", func() bool { return falseChecks.Load() >= 4 })
 	if got := pending(t, conn); len(got) > 0 {
 		t.Fatalf("pinged while disconnected: %q", got)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -21,7 +22,7 @@ type gatewayUnderTest struct {
 	bridge *emulator.Server
 	path   string
 	head   string // bridge and mqtt sections
-	log    *syncBuffer
+	log    *testkit.Buffer
 	run    *background
 	status *mqtttest.Recorder // huegate/status, as another client sees it
 }
@@ -30,13 +31,13 @@ const clientID = "huegate-reload-test"
 
 func startGateway(t *testing.T, mappings string) *gatewayUnderTest {
 	t.Helper()
-	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: newSyncBuffer()}
+	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: &testkit.Buffer{}}
 	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) +
 		fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
 	g.path = writeConfig(t, g.head+mappings)
 	g.status = mqtttest.Subscribe(t, g.broker.URL, "huegate/status")
-	g.run = start(t, newSyncBuffer(), g.log, "run", "--config", g.path, "--log-format", "json")
-	g.log.waitCount(t, "huegate running", 1, 10*time.Second)
+	g.run = start(t, &testkit.Buffer{}, g.log, "run", "--config", g.path, "--log-format", "json")
+	g.log.WaitCount(t, "huegate running", 1, 10*time.Second)
 	return g
 }
 
@@ -98,7 +99,7 @@ func (g *gatewayUnderTest) publishOnce(t *testing.T, topic, id string, bri uint8
 // since since.
 func (g *gatewayUnderTest) reloaded(t *testing.T, n int, since time.Time) time.Duration {
 	t.Helper()
-	g.log.waitCount(t, "config reloaded: mappings applied", n, 5*time.Second)
+	g.log.WaitCount(t, "config reloaded: mappings applied", n, 5*time.Second)
 	return time.Since(since)
 }
 
@@ -115,7 +116,7 @@ func (g *gatewayUnderTest) connections(t *testing.T) int {
 			t.Fatalf("the gateway went offline: %v", g.status.Messages())
 		}
 	}
-	if n := g.log.count(`"mqtt reconnected"`); n > 0 {
+	if n := g.log.Count(`"mqtt reconnected"`); n > 0 {
 		t.Fatalf("the gateway reconnected %d times", n)
 	}
 	return online
@@ -173,7 +174,7 @@ func TestReloadAppliesMappingsOnWriteAndRenameWithoutReconnecting(t *testing.T) 
 	if code := g.run.stop(t); code != 0 {
 		t.Fatalf("run exited %d:\n%s", code, g.log.String())
 	}
-	if n := g.log.count("config reloaded: mappings applied"); n != 3 {
+	if n := g.log.Count("config reloaded: mappings applied"); n != 3 {
 		t.Fatalf("%d reloads, want 3 (an unchanged save is not one)", n)
 	}
 }
@@ -192,7 +193,7 @@ func TestAnInvalidEditIsLoggedLikeValidateAndTheOldMappingStays(t *testing.T) {
 	}
 	for i, e := range edits {
 		g.write(t, e.mappings)
-		g.log.waitCount(t, "config reload rejected; the last good config stays in force", i+1, 5*time.Second)
+		g.log.WaitCount(t, "config reload rejected; the last good config stays in force", i+1, 5*time.Second)
 		// validate on the same file says the same lines.
 		_, validateErr, code := cli(t, "validate", "--config", g.path)
 		if code != 2 {
@@ -232,28 +233,28 @@ func TestAReloadWaitsForABridgeThatIsDown(t *testing.T) {
 
 	g.bridge.Stop()
 	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Desk lamp\"]}\n")
-	g.log.waitCount(t, "config reload: bridge did not answer", 1, 5*time.Second)
+	g.log.WaitCount(t, "config reload: bridge did not answer", 1, 5*time.Second)
 	if err := g.bridge.Restart(); err != nil {
 		t.Fatal(err)
 	}
 	// Nothing changes in the file from here: only the retry (5 s) applies it.
-	g.log.waitCount(t, "config reloaded: mappings applied", 1, 10*time.Second)
+	g.log.WaitCount(t, "config reloaded: mappings applied", 1, 10*time.Second)
 	g.publishOnce(t, "test/b", "3", 41)
 }
 
 func TestAnEditMadeWhileStartingIsApplied(t *testing.T) {
 	t.Parallel()
-	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: newSyncBuffer()}
+	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: &testkit.Buffer{}}
 	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) + fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
 	g.path = writeConfig(t, g.head+"mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
 	g.bridge.Stop() // start-up waits for the bridge
-	g.run = start(t, newSyncBuffer(), g.log, "run", "--config", g.path, "--log-format", "json")
-	g.log.waitCount(t, "bridge not ready", 1, 5*time.Second)
+	g.run = start(t, &testkit.Buffer{}, g.log, "run", "--config", g.path, "--log-format", "json")
+	g.log.WaitCount(t, "bridge not ready", 1, 5*time.Second)
 	g.write(t, "mappings:\n  - {topic: test/b, lights: [\"Desk lamp\"]}\n")
 	if err := g.bridge.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	g.log.waitCount(t, "huegate running", 1, 10*time.Second)
+	g.log.WaitCount(t, "huegate running", 1, 10*time.Second)
 	g.reloaded(t, 1, time.Now())
 	g.publishUntil(t, "test/b", "3", 123)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -23,13 +24,13 @@ var binary string
 // process is huegate running as a separate process, its output captured.
 type process struct {
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testkit.Buffer
 	done chan error
 }
 
 func startHuegate(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(binary, args...), out: &syncBuffer{}, done: make(chan error, 1)}
+	p := &process{cmd: exec.Command(binary, args...), out: &testkit.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -36,7 +37,7 @@ func TestRunTellsSystemdOnceConnectedAndWhenStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.Buffer
 	var code int
 	exited := make(chan struct{})
 	go func() {
@@ -52,7 +53,7 @@ func TestRunTellsSystemdOnceConnectedAndWhenStopping(t *testing.T) {
 		}
 	}()
 
-	eventually(t, 10*time.Second, "the bridge retry to be logged", func() bool { return strings.Contains(stderr.String(), "bridge not ready") })
+	testkit.Eventually(t, 10*time.Second, "the bridge retry to be logged", func() bool { return strings.Contains(stderr.String(), "bridge not ready") })
 	if got := pending(t, conn); len(got) > 0 {
 		t.Fatalf("notified %q while the bridge was failing", got)
 	}

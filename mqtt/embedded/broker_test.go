@@ -1,17 +1,16 @@
 package embedded
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/rs/zerolog"
@@ -105,7 +104,7 @@ func TestLoopbackAddresses(t *testing.T) {
 func TestARemoteListenerTakesOnlyUsersAndNeverLogsPasswords(t *testing.T) {
 	defer func(f func(string, string) bool) { anonymousOK = f }(anonymousOK)
 	anonymousOK = func(id, _ string) bool { return id != idTCP }
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	b := start(t, Options{
 		Users: []User{{Username: "dimmer", Password: "s3cret-dimmer-pw"}},
 		Log:   zerolog.New(&logs).Level(zerolog.DebugLevel),
@@ -206,21 +205,4 @@ func TestCloseDisconnectsClients(t *testing.T) {
 			t.Fatal("a client was still connected after Close")
 		}
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
