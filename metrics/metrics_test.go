@@ -2,109 +2,21 @@ package metrics_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/hue"
-	"github.com/huegate/huegate/hue/emulator"
-	"github.com/huegate/huegate/hue/huetest"
-	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/metrics"
-	"github.com/huegate/huegate/mqtt"
-	"github.com/huegate/huegate/mqtt/embedded"
-	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
-	"github.com/rs/zerolog"
 )
 
-const fixture = "../testdata/bridge.json"
-
-// stack is a gateway with metrics between the built-in broker and the
-// emulator, and the metrics served over HTTP.
-type stack struct {
-	brokerURL string
-	bridge    *emulator.Server
-	client    *mqtt.Client
-	gateway   *gateway.Gateway
-	metrics   *metrics.Metrics
-	httpURL   string
-}
-
-func newStack(t *testing.T) *stack {
-	t.Helper()
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	b, err := embedded.Start(embedded.Options{Listen: "127.0.0.1:0", Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	s := &stack{brokerURL: "tcp://" + b.Addr(), bridge: huetest.NewServer(t, fixture), metrics: metrics.New(metrics.Options{})}
-	var hc *hue.Client
-	obs := s.metrics.Bridge("default", func(ctx context.Context) error { _, err := hc.Lights(ctx); return err })
-	hc, err = hue.New(hue.Config{Host: s.bridge.URL, Username: s.bridge.Bridge.Key(), Timeout: 2 * time.Second, Observer: obs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hc.CloseIdle)
-	s.client, err = mqtt.New(mqtt.Options{Broker: b.ClientURL(), ClientID: "huegate", QoS: 1, StatusTopic: "huegate/status", Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.gateway, err = gateway.New(gateway.Options{
-		Broker:  s.client,
-		Bridges: map[string]gateway.Bridge{"default": hc},
-		Events:  s.metrics,
-		Log:     log,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.metrics.SetSources(metrics.Sources{Pending: s.gateway.Pending, Connected: s.client.Connected})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ms := []mapping.Mapping{{Topic: "lights", Lights: []mapping.Ref{{ID: "3"}}, Range: mapping.DefaultRange}}
-	if err := s.gateway.Start(ctx, ms); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.client.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := metrics.Serve("127.0.0.1:0", s.metrics.Handler())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.httpURL = "http://" + srv.Addr()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Close(ctx)
-		_ = s.gateway.Shutdown(ctx)
-		s.client.Close(2 * time.Second)
-	})
-	return s
-}
-
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
-}
+// The metrics and health of huegate as a whole, built by app.New and
+// served over HTTP, are tested in ../app/metrics_test.go; these tests feed
+// a Metrics directly.
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -114,113 +26,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
-	}
-}
-
-func TestMetricsAndHealthAfterTraffic(t *testing.T) {
-	s := newStack(t)
-	pub := mqtttest.NewPublisher(t, s.brokerURL)
-
-	// Hold the bridge so values pile up on one light: the first is in
-	// flight, the second waits, the third and fourth replace it.
-	s.bridge.Bridge.SetFault(emulator.FaultHang)
-	for _, v := range []string{"10", "20", "30", "200", "banana"} {
-		pub.Publish("lights", []byte(v), 1, false)
-	}
-	waitFor(t, "5 messages handled", func() bool { return received(s) == 5 })
-	if d := s.gateway.Pending(); d != 1 {
-		t.Fatalf("queue depth = %d while the bridge hangs, want 1 (one light)", d)
-	}
-	s.bridge.Bridge.SetFault(emulator.FaultNone)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 200 }); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the queue to empty", func() bool { return s.gateway.Pending() == 0 })
-
-	code, body := get(t, s.httpURL+"/metrics")
-	if code != http.StatusOK {
-		t.Fatalf("/metrics: %d", code)
-	}
-	for _, want := range []string{
-		`huegate_messages_received_total{topic="lights"} 5`,
-		`huegate_messages_rejected_total{reason="not_a_number",topic="lights"} 1`,
-		`huegate_messages_coalesced_total{topic="lights"} 2`,
-		`huegate_bridge_commands_total{kind="light",result="ok"} 2`,
-		`huegate_bridge_commands_total{kind="group",result="ok"} 0`,
-		`huegate_bridge_request_duration_seconds_count{bridge="default",op="set_light"} 2`,
-		`huegate_bridge_request_duration_seconds_count{bridge="default",op="lights"} 1`,
-		`huegate_last_value_latency_seconds_count 2`,
-		`huegate_command_queue_depth 0`,
-		`huegate_mqtt_connected 1`,
-		`huegate_bridge_reachable{bridge="default"} 1`,
-	} {
-		if !strings.Contains(body, want+"\n") {
-			t.Errorf("/metrics lacks %q", want)
-		}
-	}
-	if strings.Contains(body, s.bridge.Bridge.Key()) {
-		t.Error("/metrics shows the bridge key")
-	}
-	if t.Failed() {
-		t.Logf("/metrics:\n%s", body)
-	}
-
-	code, body = get(t, s.httpURL+"/healthz")
-	var h metrics.Health
-	if err := json.Unmarshal([]byte(body), &h); err != nil {
-		t.Fatalf("/healthz is not JSON: %v\n%s", err, body)
-	}
-	if code != http.StatusOK || h.Status != "ok" || !h.MQTTConnected || len(h.Bridges) != 1 || !h.Bridges[0].Reachable {
-		t.Fatalf("/healthz = %d %s", code, body)
-	}
-}
-
-func received(s *stack) float64 {
-	families, _ := s.metrics.Registry().Gather()
-	for _, f := range families {
-		if f.GetName() == "huegate_messages_received_total" {
-			return f.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	return 0
-}
-
-func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
-	s := newStack(t)
-	s.bridge.Stop()
-	mqtttest.Publish(t, s.brokerURL, "lights", []byte("100"), false)
-	waitFor(t, "a failed command", func() bool {
-		code, _ := get(t, s.httpURL+"/healthz")
-		return code == http.StatusServiceUnavailable
-	})
-	_, body := get(t, s.httpURL+"/healthz")
-	var h metrics.Health
-	if err := json.Unmarshal([]byte(body), &h); err != nil {
-		t.Fatal(err)
-	}
-	if h.Status != "unhealthy" || len(h.Reasons) != 1 || !strings.HasPrefix(h.Reasons[0], "bridge default: ") {
-		t.Fatalf("/healthz = %s", body)
-	}
-	if strings.Contains(body, s.bridge.Bridge.Key()) {
-		t.Fatalf("/healthz shows the bridge key: %s", body)
-	}
-	_, body = get(t, s.httpURL+"/metrics")
-	if !strings.Contains(body, `huegate_bridge_reachable{bridge="default"} 0`) ||
-		!strings.Contains(body, `huegate_bridge_commands_total{kind="light",result="retry"}`) {
-		t.Fatalf("/metrics does not show the bridge down:\n%s", body)
-	}
-
-	if err := s.bridge.Restart(); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the bridge back", func() bool { return s.metrics.Health().Status == "ok" })
-
-	s.client.Close(time.Second)
-	h = s.metrics.Health()
-	if h.Status != "unhealthy" || h.MQTTConnected || len(h.Reasons) != 1 || h.Reasons[0] != "not connected to the MQTT broker" {
-		t.Fatalf("health with the client closed = %+v", h)
 	}
 }
 

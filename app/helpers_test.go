@@ -1,0 +1,126 @@
+package app_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huegate/huegate/app"
+	"github.com/huegate/huegate/config"
+	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/mqtt/mqtttest"
+	"github.com/rs/zerolog"
+)
+
+const fixture = "../testdata/bridge.json"
+
+// stack is huegate built as `huegate run` builds it (app.New from a
+// config), between a real Mosquitto and the bridge emulator.
+type stack struct {
+	broker  *mqtttest.Broker
+	bridge  *emulator.Server
+	app     *app.App
+	httpURL string // where /metrics and /healthz are served
+}
+
+// startHuegate starts huegate on a broker the test has prepared, for the
+// emulator serving the fixture, and stops it when the test ends. poll is
+// bridge.poll_interval; more is further top-level YAML (mappings,
+// homeassistant).
+func startHuegate(t *testing.T, broker *mqtttest.Broker, poll time.Duration, more string) *stack {
+	t.Helper()
+	hideEnvironment(t)
+	s := &stack{broker: broker, bridge: huetest.NewServer(t, fixture)}
+	yaml := fmt.Sprintf(`bridge:
+  host: %s
+  username: %q
+  timeout: 2s
+  poll_interval: %s
+mqtt:
+  broker: %s
+  client_id: huegate-test
+http:
+  listen: 127.0.0.1:0
+%s`, s.bridge.URL, s.bridge.Bridge.Key(), poll, broker.URL, more)
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatalf("config: %v\n%s", err, yaml)
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	s.app, err = app.New(cfg, app.Options{Log: log, Version: "1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.app.Stop(5 * time.Second) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.app.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.httpURL = "http://" + s.app.HTTPAddr()
+	return s
+}
+
+// hideEnvironment hides the caller's HUEGATE_* variables, which would
+// override the test's config.
+func hideEnvironment(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "HUEGATE_") {
+			t.Setenv(k, "") // viper ignores empty variables
+		}
+	}
+}
+
+// eventually polls cond until it holds, failing the test after timeout.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// metric is the value of one series on /metrics, such as
+// `huegate_messages_received_total{topic="lights"}`; false when it is not
+// there.
+func (s *stack) metric(t *testing.T, series string) (float64, bool) {
+	t.Helper()
+	_, body := get(t, s.httpURL+"/metrics")
+	sc := bufio.NewScanner(strings.NewReader(body))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("/metrics: %s: %v", series, err)
+			}
+			return f, true
+		}
+	}
+	return 0, false
+}
