@@ -15,7 +15,7 @@ type route struct {
 	pool  *pool
 	tt    uint16
 	slots []*slot
-	echo  echoSlot // huegate's own sync publish, to be ignored when it comes back
+	echo  echoes // huegate's own sync publishes, to be ignored when they come back
 }
 
 // table maps each subscribed topic to its route. It is replaced whole on a

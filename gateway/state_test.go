@@ -108,7 +108,9 @@ func TestSyncPublishesOutsideChangesWithoutEchoOrLoop(t *testing.T) {
 	m := deskMapping()
 	m.Sync = true
 	m.Range = mapping.Range{Min: 0, Max: 1023}
-	s := newStack(t, []mapping.Mapping{m}, stateOn(200*time.Millisecond))
+	o, logs := stateOn(200*time.Millisecond), &testkit.Buffer{}
+	o.log = logs
+	s := newStack(t, []mapping.Mapping{m}, o)
 	topic := mqtttest.Subscribe(t, s.broker.URL, "lights")
 	// At start the bridge's state wins: desk lamp (bri 180) is 725 on 0..1023.
 	topic.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "725" })
@@ -148,6 +150,9 @@ func TestSyncPublishesOutsideChangesWithoutEchoOrLoop(t *testing.T) {
 	}
 	if l, _ := s.bridge.Bridge.Light("3"); l.Bri != 127 {
 		t.Errorf("the lamp moved to %d", l.Bri)
+	}
+	if n := logs.Count("light changed outside huegate"); n != 1 {
+		t.Errorf("%d outside changes logged, want 1 (the Hue app's)", n)
 	}
 }
 

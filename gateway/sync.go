@@ -2,8 +2,9 @@ package gateway
 
 import (
 	"errors"
+	"slices"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/huegate/huegate/mapping"
@@ -21,16 +22,55 @@ type echo struct {
 	until   time.Time
 }
 
-type echoSlot struct{ atomic.Pointer[echo] }
+// maxEchoes bounds the echoes a topic waits for; more than a few are never
+// in flight at once.
+const maxEchoes = 16
 
-// isEcho reports, once, whether payload is huegate's own sync publish.
-func (e *echoSlot) isEcho(payload []byte, now time.Time) bool {
-	x := e.Load()
-	if x == nil || x.payload != string(payload) {
-		return false
+// echoes are a topic's own sync publishes not yet delivered back, oldest
+// first. The same value may be published twice before the first comes back
+// (the start-up sync runs after the first poll and again on connect): each
+// publish expects one delivery, so neither is taken for a new value.
+type echoes struct {
+	mu      sync.Mutex
+	pending []echo
+}
+
+// expect records a publish whose delivery must be ignored.
+func (e *echoes) expect(payload string, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.pending = slices.DeleteFunc(e.pending, func(x echo) bool { return !now.Before(x.until) })
+	if len(e.pending) == maxEchoes {
+		e.pending = e.pending[1:]
 	}
-	e.CompareAndSwap(x, nil)
-	return now.Before(x.until)
+	e.pending = append(e.pending, echo{payload: payload, until: now.Add(echoWindow)})
+}
+
+// cancel forgets the newest expected delivery of payload: its publish failed.
+func (e *echoes) cancel(payload string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := len(e.pending) - 1; i >= 0; i-- {
+		if e.pending[i].payload == payload {
+			e.pending = slices.Delete(e.pending, i, i+1)
+			return
+		}
+	}
+}
+
+// isEcho reports whether payload is the delivery of one of huegate's own
+// publishes, and consumes it. The broker delivers a topic's messages in
+// order, so publishes older than the one matched will not come back.
+func (e *echoes) isEcho(payload []byte, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, x := range e.pending {
+		if x.payload == string(payload) && now.Before(x.until) {
+			e.pending = e.pending[i+1:]
+			return true
+		}
+	}
+	return false
 }
 
 // syncsFrom reports whether the route syncs from light id on pool p: only
@@ -71,16 +111,18 @@ func (g *Gateway) syncAtStart(p *pool, levelOf func(string) (mapping.Level, bool
 func (g *Gateway) syncRoute(topic string, r *route, l mapping.Level, follow bool) {
 	v := r.m.Range.Value(l)
 	payload := strconv.FormatFloat(v, 'f', -1, 64)
-	r.echo.Store(&echo{payload: payload, until: time.Now().Add(echoWindow)})
+	r.echo.expect(payload, time.Now())
 	if err := g.broker.Publish(topic, []byte(payload), true); err != nil {
-		r.echo.Store(nil) // no echo is coming
+		r.echo.cancel(payload) // no echo is coming
 		ev := g.log.Warn()
 		if errors.Is(err, mqtt.ErrNotConnected) {
 			ev = g.log.Debug() // expected while the broker is away; made again on connect
 		}
 		ev.Err(err).Str("topic", topic).Msg("sync: could not publish the light's value; it goes out on reconnect")
-	} else {
+	} else if follow {
 		g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: light changed outside huegate")
+	} else {
+		g.log.Info().Str("topic", topic).Str("value", payload).Msg("sync: the bridge's state published to the topic")
 	}
 	if follow {
 		st := r.command(r.m.Range.Level(v))
