@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/metrics"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
@@ -29,7 +30,7 @@ const lightsMapping = `mappings:
 func newMetricsStack(t *testing.T) *stack {
 	t.Helper()
 	s := startHuegate(t, mqtttest.StartMosquitto(t), time.Hour, lightsMapping)
-	eventually(t, 10*time.Second, "the state mirror's first poll", func() bool {
+	testkit.Eventually(t, 10*time.Second, "the state mirror's first poll", func() bool {
 		n, _ := s.metric(t, `huegate_bridge_request_duration_seconds_count{bridge="default",op="scenes"}`)
 		return n == 1
 	})
@@ -44,11 +45,11 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 	// flight, the second waits, the third and fourth replace it.
 	s.bridge.Bridge.SetFault(emulator.FaultHang)
 	pub.Publish("lights", []byte("10"), 1, false)
-	eventually(t, 10*time.Second, "the first value in flight", func() bool { return len(s.bridge.Bridge.Commands()) == 1 })
+	testkit.Eventually(t, 10*time.Second, "the first value in flight", func() bool { return len(s.bridge.Bridge.Commands()) == 1 })
 	for _, v := range []string{"20", "30", "200", "banana"} {
 		pub.Publish("lights", []byte(v), 1, false)
 	}
-	eventually(t, 10*time.Second, "5 messages handled", func() bool { return received(t, s) == 5 })
+	testkit.Eventually(t, 10*time.Second, "5 messages handled", func() bool { return received(t, s) == 5 })
 	if d := s.app.Pending(); d != 1 {
 		t.Fatalf("queue depth = %d while the bridge hangs, want 1 (one light)", d)
 	}
@@ -58,7 +59,7 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 	if err := s.bridge.Bridge.WaitLight(ctx, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 200 }); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the queue to empty", func() bool { return s.app.Pending() == 0 })
+	testkit.Eventually(t, 10*time.Second, "the queue to empty", func() bool { return s.app.Pending() == 0 })
 
 	code, body := get(t, s.httpURL+"/metrics")
 	if code != http.StatusOK {
@@ -122,7 +123,7 @@ func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
 	s := newMetricsStack(t)
 	s.bridge.Stop()
 	mqtttest.Publish(t, s.broker.URL, "lights", []byte("100"), false)
-	eventually(t, 10*time.Second, "a failed command", func() bool {
+	testkit.Eventually(t, 10*time.Second, "a failed command", func() bool {
 		code, _ := get(t, s.httpURL+"/healthz")
 		return code == http.StatusServiceUnavailable
 	})
@@ -146,11 +147,11 @@ func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
 	if err := s.bridge.Restart(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the bridge back", func() bool { return s.app.Health().Status == "ok" })
+	testkit.Eventually(t, 10*time.Second, "the bridge back", func() bool { return s.app.Health().Status == "ok" })
 
 	// The broker goes away without a goodbye.
 	s.broker.Kill()
-	eventually(t, 10*time.Second, "huegate to see the broker gone", func() bool { return !s.app.Connected() })
+	testkit.Eventually(t, 10*time.Second, "huegate to see the broker gone", func() bool { return !s.app.Connected() })
 	h = s.app.Health()
 	if h.Status != "unhealthy" || h.MQTTConnected || len(h.Reasons) != 1 || h.Reasons[0] != "not connected to the MQTT broker" {
 		t.Fatalf("health with the broker gone = %+v", h)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/metrics"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 )
@@ -17,17 +18,6 @@ import (
 // The metrics and health of huegate as a whole, built by app.New and
 // served over HTTP, are tested in ../app/metrics_test.go; these tests feed
 // a Metrics directly.
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling with a deadline, not synchronising
-	}
-}
 
 // clock is a settable time source.
 type clock struct {
@@ -125,7 +115,7 @@ func TestProbeAsksOnlyIdleBridges(t *testing.T) {
 		defer close(done)
 		m.Probe(ctx, 10*time.Millisecond)
 	}()
-	waitFor(t, "two probes", func() bool { return f.calls() >= 2 })
+	testkit.Eventually(t, 10*time.Second, "two probes", func() bool { return f.calls() >= 2 })
 	cancel()
 	<-done
 	if h := m.Health(); !h.Bridges[0].Reachable {

@@ -1,7 +1,6 @@
 package mqtttest
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mosquitto"
 )
 
@@ -21,7 +21,7 @@ type Broker struct {
 	tb   testing.TB
 	bin  string
 	conf string
-	logs *lockedBuffer
+	logs *testkit.Buffer
 
 	mu   sync.Mutex
 	proc *mosquitto.Process // nil while killed
@@ -34,7 +34,7 @@ type Broker struct {
 func StartMosquitto(tb testing.TB, extraConf ...string) *Broker {
 	tb.Helper()
 	bin := findMosquitto(tb)
-	b := &Broker{tb: tb, bin: bin, logs: &lockedBuffer{}}
+	b := &Broker{tb: tb, bin: bin, logs: &testkit.Buffer{}}
 	tb.Cleanup(func() {
 		b.Kill()
 		if tb.Failed() {
@@ -137,22 +137,4 @@ func writeConf(tb testing.TB, port int, extra []string) string {
 		tb.Fatalf("mqtttest: write mosquitto config: %v", err)
 	}
 	return path
-}
-
-// lockedBuffer collects mosquitto's output written from exec's copy goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
