@@ -37,8 +37,11 @@ Scenarios: slider (1 light, 100 msgs/s), room (one topic, 5 lights, 100
 msgs/s), flood (50 lights on 10 topics, as fast as the broker delivers), many
 (150 lights, 1,000 msgs/s), each ending with a final value per topic; and
 ingest (150 lights, 100,000 messages per second of --duration, as fast as
-possible) for throughput and memory, through huegate and through a
-subscriber that only counts (mode "broker": what the broker itself allows).
+possible) for throughput and memory, through huegate, through a
+subscriber that only counts (mode "broker": what the broker itself allows)
+and, when it is installed, through mosquitto_sub draining the same flood
+(mode "mosquitto_sub"; huegate's row is held to 1.2 × its time at no more
+CPU per message).
 
 The broker, the emulator and the load generator run in a child process, so
 CPU time, peak RSS (Linux only) and allocations are the system under test's

@@ -15,6 +15,10 @@ const (
 	barIngest       = 100_000
 	barHotNs        = 2000
 	barHotAllocs    = 1
+	// Against mosquitto_sub draining the same flood in the same run: at
+	// most 1.2 times its time, at no more CPU per message.
+	barVsSubTime = 1.2
+	barVsSubCPU  = 1.0
 )
 
 // Check is one bar: what was measured and what it must be.
@@ -35,14 +39,21 @@ func p99Limit(lowerBound float64) float64 { return 1.5*lowerBound + 100 }
 func Checks(rows []Row, hot *HotPath, externalBroker bool) []Check {
 	var cs []Check
 	ceiling := map[string]float64{} // what the broker alone delivered, by scenario
+	sub := map[string]Row{}         // mosquitto_sub's row, by scenario
 	for _, r := range rows {
-		if r.Mode == ModeBroker {
+		switch r.Mode {
+		case ModeBroker:
 			ceiling[r.Scenario] = r.IngestPerSecond
+		case ModeMosquittoSub:
+			sub[r.Scenario] = r
 		}
 	}
 	for _, r := range rows {
 		if r.Mode == ModeHuegate {
 			cs = append(cs, rowChecks(r, externalBroker, ceiling[r.Scenario])...)
+			if ref, ok := sub[r.Scenario]; ok {
+				cs = append(cs, vsSubChecks(r, ref)...)
+			}
 		}
 	}
 	if hot != nil {
@@ -80,6 +91,23 @@ func rowChecks(r Row, externalBroker bool, ceiling float64) []Check {
 			c.OK = true
 		}
 		cs = append(cs, c)
+	}
+	return cs
+}
+
+// vsSubChecks holds huegate's ingest to mosquitto_sub's in the same run: the
+// time to drain the same flood, and the CPU each message cost.
+func vsSubChecks(r, ref Row) []Check {
+	var cs []Check
+	if r.IngestPerSecond > 0 && ref.IngestPerSecond > 0 {
+		ratio := ref.IngestPerSecond / r.IngestPerSecond // same messages: the ratio of times
+		cs = append(cs, Check{r.Scenario, "time_vs_mosquitto_sub", fmt.Sprintf("%.2f×", ratio),
+			fmt.Sprintf("≤ %.1f×", barVsSubTime), ratio <= barVsSubTime})
+	}
+	if r.CPUSeconds != nil && ref.CPUSeconds != nil && *ref.CPUSeconds > 0 && r.Messages > 0 && ref.Messages > 0 {
+		ratio := (*r.CPUSeconds / float64(r.Messages)) / (*ref.CPUSeconds / float64(ref.Messages))
+		cs = append(cs, Check{r.Scenario, "cpu_per_msg_vs_mosquitto_sub", fmt.Sprintf("%.2f×", ratio),
+			fmt.Sprintf("≤ %.1f×", barVsSubCPU), ratio <= barVsSubCPU})
 	}
 	return cs
 }

@@ -145,6 +145,8 @@ func (n *naive) compact() {
 
 func (n *naive) received() int64 { return n.count.Load() }
 
+func (n *naive) cpu() (time.Duration, bool) { return cpuTime() }
+
 func (n *naive) idle() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()

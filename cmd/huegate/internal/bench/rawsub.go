@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/huegate/huegate/config"
 )
@@ -94,8 +95,9 @@ func readHeader(r *bufio.Reader) (byte, int, error) {
 	return 0, 0, io.ErrUnexpectedEOF
 }
 
-func (s *brokerSystem) received() int64 { return s.n.Load() }
-func (s *brokerSystem) idle() bool      { return true }
+func (s *brokerSystem) received() int64            { return s.n.Load() }
+func (s *brokerSystem) idle() bool                 { return true }
+func (s *brokerSystem) cpu() (time.Duration, bool) { return cpuTime() }
 
 func (s *brokerSystem) stop() {
 	_, _ = s.conn.Write([]byte{0xe0, 0}) // DISCONNECT

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,24 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+func TestIngestIsHeldToMosquittoSubInTheSameRun(t *testing.T) {
+	sub := Row{Scenario: "ingest", Mode: ModeMosquittoSub, Messages: 1000, IngestPerSecond: 50_000, CPUSeconds: ptr(2.0)}
+	fast := Row{Scenario: "ingest", Mode: ModeHuegate, Messages: 1000, IngestPerSecond: 45_000, CPUSeconds: ptr(1.0)}
+	var got []string
+	for _, c := range Checks([]Row{fast, sub}, nil, false) {
+		if strings.HasSuffix(c.Bar, "mosquitto_sub") {
+			got = append(got, c.Bar+"="+c.Got+" "+strconv.FormatBool(c.OK))
+		}
+	}
+	want := "time_vs_mosquitto_sub=1.11× true,cpu_per_msg_vs_mosquitto_sub=0.50× true"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("checks %v, want %s", got, want)
+	}
+	slow := fast
+	slow.IngestPerSecond, slow.CPUSeconds = 40_000, ptr(2.5)
+	if missed := missedBars(Checks([]Row{slow, sub}, nil, false)); strings.Join(missed, ",") != "time_vs_mosquitto_sub,cpu_per_msg_vs_mosquitto_sub" {
+		t.Fatalf("a slower, costlier huegate missed %v", missed)
+	}
 }

@@ -26,8 +26,11 @@ func Run(ctx context.Context, o Options) ([]Row, error) {
 	seq := 0
 	for _, sc := range o.Scenarios {
 		for _, mode := range sc.Modes {
-			if mode == ModeBroker && !rawCapable(o.Broker) {
-				continue // the reference speaks plain TCP only
+			if (mode == ModeBroker || mode == ModeMosquittoSub) && !rawCapable(o.Broker) {
+				continue // the references speak plain TCP only
+			}
+			if mode == ModeMosquittoSub && !mosqSubInstalled() {
+				continue
 			}
 			seq++
 			if o.Progress != nil {
@@ -92,6 +95,7 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 // system from the start of the load until the end of the wait.
 func drive(ctx context.Context, w *worldConn, sc Scenario, sys system, d time.Duration, m *measured) (*report, error) {
 	m.before = sampleUsage()
+	m.before.cpu, m.before.cpuOK = sys.cpu()
 	start := time.Now()
 	watch := newWatch(sys, start)
 	if err := w.send(command{Op: opLoad}); err != nil {
@@ -111,6 +115,7 @@ func drive(ctx context.Context, w *worldConn, sc Scenario, sys system, d time.Du
 		}
 	}
 	m.after = sampleUsage()
+	m.after.cpu, m.after.cpuOK = sys.cpu()
 	m.peakRSS, m.peakOK = peakRSS()
 	if err := w.send(command{Op: opReport}); err != nil {
 		return nil, err

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -95,5 +97,32 @@ func TestRawClientsLeaveOtherSchemesToPaho(t *testing.T) {
 		if p, err := dialRaw(context.Background(), url, "x"); p != nil || err != nil {
 			t.Errorf("dialRaw(%s) = %v, %v; want nothing", url, p, err)
 		}
+	}
+}
+
+func TestMosquittoSubCountsWhatItDrains(t *testing.T) {
+	if !mosqSubInstalled() {
+		t.Skip("mosquitto_sub is not installed")
+	}
+	broker := mqtttest.StartMosquitto(t)
+	ctx := context.Background()
+	sub, err := startMosqSub(ctx, testConfig(broker.URL, "raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.stop()
+	if n := sub.received(); n != 0 {
+		t.Fatalf("%d messages counted before any was published (the probes are not)", n)
+	}
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	for i := range 3 {
+		pub.Publish("raw/in/"+strconv.Itoa(i), []byte(strconv.Itoa(i)), 0, false)
+	}
+	testkit.Eventually(t, 5*time.Second, "three messages counted", func() bool { return sub.received() >= 3 })
+	if n := sub.received(); n != 3 {
+		t.Fatalf("counted %d, want 3", n)
+	}
+	if _, ok := sub.cpu(); !ok && runtime.GOOS == "linux" {
+		t.Fatal("no CPU time for mosquitto_sub")
 	}
 }

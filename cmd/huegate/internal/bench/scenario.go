@@ -30,7 +30,7 @@ var Scenarios = []Scenario{
 	{Name: "room", Lights: 5, Topics: 1, Rate: 100, Finals: true, Modes: both},
 	{Name: "flood", Lights: 50, Topics: 10, Finals: true, Modes: both},
 	{Name: "many", Lights: 150, Topics: 150, Rate: 1000, Finals: true, Modes: both},
-	{Name: "ingest", Lights: 150, Topics: 150, PerSecond: 100_000, Modes: []string{ModeHuegate, ModeBroker}},
+	{Name: "ingest", Lights: 150, Topics: 150, PerSecond: 100_000, Modes: []string{ModeHuegate, ModeBroker, ModeMosquittoSub}},
 }
 
 var both = []string{ModeHuegate, ModeNaive}
@@ -112,6 +112,9 @@ const (
 	ModeHuegate = "huegate" // huegate's pipeline, as `run` wires it
 	ModeNaive   = "naive"   // one bridge call per message (naive.go)
 	ModeBroker  = "broker"  // a subscriber that only counts (rawsub.go): the broker's ceiling
+	// ModeMosquittoSub is `mosquitto_sub` draining the flood (mosqsub.go):
+	// the reference subscriber users know.
+	ModeMosquittoSub = "mosquitto_sub"
 )
 
 // messages is how many messages a fixed-count load publishes.

@@ -19,6 +19,9 @@ import (
 type system interface {
 	received() int64 // messages on mapped topics so far
 	idle() bool      // nothing left to send to the bridge
+	// cpu is the CPU time the system has used so far: the bench process's
+	// own for the systems that run in it.
+	cpu() (time.Duration, bool)
 	stop()
 }
 
@@ -28,6 +31,8 @@ func startSystem(ctx context.Context, mode string, cfg *config.Config) (system, 
 		return startNaive(ctx, cfg)
 	case ModeBroker:
 		return startBrokerSystem(ctx, cfg)
+	case ModeMosquittoSub:
+		return startMosqSub(ctx, cfg)
 	}
 	return startHuegate(ctx, cfg)
 }
@@ -89,8 +94,9 @@ func startHuegate(ctx context.Context, cfg *config.Config) (*huegateSystem, erro
 	return s, nil
 }
 
-func (s *huegateSystem) received() int64 { return s.count.n.Load() }
-func (s *huegateSystem) idle() bool      { return s.app.Pending() == 0 }
+func (s *huegateSystem) received() int64            { return s.count.n.Load() }
+func (s *huegateSystem) idle() bool                 { return s.app.Pending() == 0 }
+func (s *huegateSystem) cpu() (time.Duration, bool) { return cpuTime() }
 
 // stop does not wait for pending values: a run ends when its finals are in,
 // or at its deadline, and what is left then is not sent.
