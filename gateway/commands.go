@@ -62,7 +62,7 @@ func (s *bridgeState) command(k kind, prefix string, msg mqtt.Message) {
 	// A retained command is an old one the broker replays at subscribe time:
 	// applying it would undo what happened since. zigbee2mqtt users know
 	// this trap; commands are only taken live.
-	if msg.Retained {
+	if msg.Retained || isClear(msg) {
 		return
 	}
 	cmd, err := mapping.ParseCommand(msg.Payload, k == kindGroup)

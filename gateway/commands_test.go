@@ -12,6 +12,7 @@ import (
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/inventory"
+	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -187,7 +188,7 @@ func TestBadCommandsAreRefusedWithAReasonAndSendNothing(t *testing.T) {
 		"huegate/lights/ledstrip/set":    `{"scene":"Relax"}`,
 		"huegate/lights/hallup/set":      `{"color":{"x":2,"y":0}}`,
 		"huegate/groups/tv-area/set":     `{"state":`,
-		"huegate/lights/küche-decke/set": "",
+		"huegate/lights/küche-decke/set": " ",
 	} {
 		mqttPublish(t, s, topic, payload)
 	}
@@ -289,4 +290,28 @@ func TestGroupSetTopicsKeepTheGroupBudget(t *testing.T) {
 		t.Fatalf("%d group commands in one second; the budget is 4 (+1 at a window's edge)", n)
 	}
 	t.Logf("%d group messages -> %d group commands, at most %d in a second", sent, len(cmds), maxPerWindow(cmds, time.Second))
+}
+
+// An empty message is how a client clears a topic's retained value: the
+// broker passes it on, and it is neither a value nor an error.
+func TestAnEmptyMessageIsIgnoredQuietly(t *testing.T) {
+	logs := &testkit.Buffer{}
+	o := stateOn(time.Hour)
+	o.log = logs
+	desk := mapping.Mapping{Topic: "lights", Lights: []mapping.Ref{{ID: "3"}}, Range: mapping.DefaultRange}
+	s := newStack(t, []mapping.Mapping{desk}, o)
+	mqttPublish(t, s, "huegate/lights/desk-lamp/set", "")
+	mqttPublish(t, s, "lights", "")
+	mqttPublish(t, s, "lights", "90")
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 90 })
+	received, _, _, _, rejected := s.events.snapshot()
+	if len(rejected) != 0 || strings.Contains(logs.String(), "rejected") {
+		t.Fatalf("an empty message was refused: %v\n%s", rejected, logs.String())
+	}
+	if received != 3 {
+		t.Fatalf("received %d messages, want 3", received)
+	}
+	if n := len(s.bridge.Bridge.Commands()); n != 1 {
+		t.Fatalf("%d commands, want 1 (the value)", n)
+	}
 }

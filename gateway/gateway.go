@@ -226,7 +226,7 @@ func (g *Gateway) handle(msg mqtt.Message) {
 	// A retained message is the topic's old value replayed at subscribe time;
 	// applying it would undo changes made in the Hue app while huegate was
 	// down. Values published while huegate listens arrive unretained.
-	if msg.Retained {
+	if msg.Retained || isClear(msg) {
 		return
 	}
 	if r.m.Sync && r.echo.isEcho(msg.Payload, time.Now()) {
@@ -245,6 +245,11 @@ func (g *Gateway) handle(msg mqtt.Message) {
 		}
 	}
 }
+
+// isClear reports an empty message: the standard way to clear a topic's
+// retained value, which the broker passes on to subscribers. It is not a
+// value, and not an error either.
+func isClear(msg mqtt.Message) bool { return len(msg.Payload) == 0 }
 
 func (g *Gateway) reject(topic string, err error) {
 	reason := "invalid"

@@ -28,7 +28,7 @@ func TestABurstEndsWithEveryLightAtTheLastValueWithinBudget(t *testing.T) {
 		}
 		pub.Publish("lights", []byte(payload), 1, false)
 		if i == 500 {
-			for _, junk := range []string{"NaN", "bright", "1e999", "\xff", ""} {
+			for _, junk := range []string{"NaN", "bright", "1e999", "\xff", " "} {
 				pub.Publish("lights", []byte(junk), 1, false)
 			}
 		}
