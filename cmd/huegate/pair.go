@@ -32,7 +32,7 @@ type pairFlags struct {
 func newPairCmd(g *globals) *cobra.Command {
 	var f pairFlags
 	cmd := &cobra.Command{
-		Use:   "pair --host BRIDGE",
+		Use:   "pair [--host BRIDGE]",
 		Short: "Get an API key from the bridge (press its link button) and save it in the config",
 		Long: `Pair huegate with a Hue bridge: press the round link button on the bridge
 when asked, and huegate asks for a key every second until it gets one or
@@ -45,10 +45,14 @@ For an https bridge (--host https://...), the certificate's SHA-256
 fingerprint is saved as bridge.cert_sha256 and checked on every later
 connection (trust on first use). If the bridge at the same host later shows
 another certificate, huegate refuses it; pair again with --trust-new-cert
-only if you reset or replaced the bridge.`,
+only if you reset or replaced the bridge.
+
+Without --host, the host already in the config file is paired again (a new
+key for the same bridge).`,
 		Example: `  huegate pair --host 192.168.1.2
   huegate pair --host https://192.168.1.2 --config /etc/huegate/config.yaml
-  huegate pair --host 192.168.1.3 --bridge upstairs`,
+  huegate pair --host 192.168.1.3 --bridge upstairs
+  sudo huegate pair --config /etc/huegate/config.yaml   # the bridge.host in the file`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.pair(cmd.Context(), f)
@@ -60,7 +64,6 @@ only if you reset or replaced the bridge.`,
 	fl.DurationVar(&f.timeout, "timeout", 60*time.Second, "how long to wait for the link button")
 	fl.BoolVar(&f.printKey, "print-key", false, "also print the API key")
 	fl.BoolVar(&f.trustCert, "trust-new-cert", false, "accept an https bridge's new certificate in place of the pinned one")
-	_ = cmd.MarkFlagRequired("host")
 	return cmd
 }
 
@@ -76,7 +79,10 @@ func (g *globals) pair(ctx context.Context, f pairFlags) error {
 	if err := checkWritable(path); err != nil {
 		return err
 	}
-	host := strings.TrimSpace(f.host)
+	host, err := pairHost(path, section, f.host)
+	if err != nil {
+		return err
+	}
 	if _, err := hue.BaseURL(host); err != nil {
 		return err
 	}
@@ -99,6 +105,23 @@ func (g *globals) pair(ctx context.Context, f pairFlags) error {
 		return err
 	}
 	return g.savePairing(path, section, host, key, fp, f.printKey)
+}
+
+// pairHost is --host, else the host the config file names for the bridge.
+func pairHost(path string, section []string, flag string) (string, error) {
+	if host := strings.TrimSpace(flag); host != "" {
+		return host, nil
+	}
+	host, _, err := config.FileValue(path, append(section, "host")...)
+	host = strings.TrimSpace(host)
+	if err != nil {
+		return "", err
+	}
+	if host == "" {
+		key := strings.Join(append(section, "host"), ".")
+		return "", &exitError{2, fmt.Errorf("no bridge to pair: give --host (huegate discover finds it) or set %s in %s", key, path)}
+	}
+	return host, nil
 }
 
 // checkWritable fails before the button is pressed rather than after.

@@ -241,3 +241,25 @@ func TestCountdownRoundsUp(t *testing.T) {
 		}
 	}
 }
+
+// The README's systemd section pairs with only --config: the host is the
+// one in the file.
+func TestPairWithoutHostUsesTheConfiguredOne(t *testing.T) {
+	fastPairing(t)
+	s := huetest.NewServer(t, fixture)
+	path := writeConfig(t, "bridge:\n  host: "+s.URL+"\n")
+	s.Bridge.PressLinkButton()
+	out, errOut, code := cli(t, "pair", "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if got := readText(t, path); !strings.Contains(got, `username: "`+s.Bridge.Key()+`"`) {
+		t.Fatalf("no key saved:\n%s", got)
+	}
+
+	empty := writeConfig(t, "mqtt:\n  broker: tcp://127.0.0.1:1883\n")
+	out, errOut, code = cli(t, "pair", "--config", empty)
+	if code != 2 || !strings.Contains(errOut, "give --host") || !strings.Contains(errOut, "bridge.host") {
+		t.Fatalf("exit %d without a host anywhere\n%s%s", code, out, errOut)
+	}
+}
