@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -20,6 +22,7 @@ type emulateFlags struct {
 	fixture string
 	latency time.Duration
 	rate    int
+	button  bool
 }
 
 func newEmulateCmd(g *globals) *cobra.Command {
@@ -33,9 +36,14 @@ bridge recorded with ` + "`huegate dump`" + `. Like a real bridge it answers 429
 its command ceiling (--rate commands per second) and takes --latency to
 answer. Commands change its state, which it logs; it forgets them on exit.
 It prints its URL and the API key it accepts: put them in bridge.host and
-bridge.username to point huegate at it.`,
+bridge.username to point huegate at it.
+
+To try ` + "`huegate pair`" + ` against it, press its link button: Enter on its
+terminal, --link-button at start, or
+PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
 		Example: `  huegate emulate
   huegate emulate --listen 127.0.0.1:8080 --fixture my-bridge.json --rate 10 --latency 30ms
+  huegate emulate --link-button & huegate pair --host 127.0.0.1:8080
   curl http://127.0.0.1:8080/api/` + emulator.DefaultKey + `/lights`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,6 +55,7 @@ bridge.username to point huegate at it.`,
 	fl.StringVar(&f.fixture, "fixture", "", "full-state dump to load (default: the built-in fixture)")
 	fl.DurationVar(&f.latency, "latency", 30*time.Millisecond, "time the bridge takes to answer each request")
 	fl.IntVar(&f.rate, "rate", 10, "command ceiling per second (429 above it); 0 for none")
+	fl.BoolVar(&f.button, "link-button", false, "start with the link button pressed (for 30 s), for `huegate pair`")
 	return cmd
 }
 
@@ -73,10 +82,27 @@ API key: %s
 Command ceiling %d/s (429 above it), latency %s. Ctrl-C stops.
 
   curl %s/api/%s/lights
-  huegate with  bridge: {host: %q, username: %q}
+  point huegate at it with  bridge: {host: %q, username: %q}
 `, srv.URL, source, b.Key(), f.rate, f.latency, srv.URL, b.Key(), srv.URL, b.Key())
+	if f.button {
+		b.PressLinkButton()
+		log.Info().Msg("link button pressed for 30 s")
+	}
+	if isTerminal(os.Stdin) {
+		fmt.Fprintln(g.stdout, "  Enter presses the link button (for `huegate pair`).")
+		go pressOnEnter(os.Stdin, b, log) // ends with the process
+	}
 	<-ctx.Done()
 	return nil
+}
+
+// pressOnEnter presses the link button on every line read from r.
+func pressOnEnter(r io.Reader, b *emulator.Bridge, log zerolog.Logger) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		b.PressLinkButton()
+		log.Info().Msg("link button pressed for 30 s")
+	}
 }
 
 // startEmulator loads a dump (the built-in fixture when path is "") and

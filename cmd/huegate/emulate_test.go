@@ -90,3 +90,30 @@ func TestEmulateRefusesABrokenFixture(t *testing.T) {
 		}
 	}
 }
+
+// `huegate pair` works against `huegate emulate`: its button is pressed at
+// start with --link-button, or over the API.
+func TestPairWithTheEmulator(t *testing.T) {
+	fastPairing(t)
+	url, key := startEmulate(t, "--link-button", "--latency", "0s")
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	out, errOut, code := cli(t, "pair", "--host", url, "--config", path, "--timeout", "5s")
+	if code != 0 {
+		t.Fatalf("pair with --link-button: exit %d\n%s%s", code, out, errOut)
+	}
+
+	url, key = startEmulate(t, "--latency", "0s")
+	req, _ := http.NewRequest(http.MethodPut, url+"/api/"+key+"/config", strings.NewReader(`{"linkbutton":true}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	path = filepath.Join(t.TempDir(), "config.yaml")
+	if out, errOut, code := cli(t, "pair", "--host", url, "--config", path, "--timeout", "5s"); code != 0 {
+		t.Fatalf("pair after PUT /config: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(readText(t, path), "username:") {
+		t.Fatalf("no key saved:\n%s", readText(t, path))
+	}
+}

@@ -74,3 +74,21 @@ func clientKey() string {
 	_, _ = rand.Read(key) // never fails since Go 1.24
 	return strings.ToUpper(hex.EncodeToString(key))
 }
+
+// putConfig answers PUT /api/<key>/config. Of the config only the link
+// button can be set: {"linkbutton":true} presses it, as the Hue app's
+// "press the button for me" did on earlier firmware. It is how a user (or a
+// script) pairs with `huegate emulate`, which has no button to press.
+func (b *Bridge) putConfig(body []byte) []any {
+	var req struct {
+		LinkButton *bool `json:"linkbutton"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return []any{hueError(errInvalidJSON, "/config", "body contains invalid json")}
+	}
+	if req.LinkButton == nil || !*req.LinkButton {
+		return []any{hueError(errNotModifiable, "/config", "only linkbutton true can be set")}
+	}
+	b.PressLinkButton()
+	return []any{map[string]any{"success": map[string]any{"/config/linkbutton": true}}}
+}

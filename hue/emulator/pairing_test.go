@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -107,5 +108,23 @@ func TestPairingRefusesBadBodies(t *testing.T) {
 	}
 	if a := pair(t, c, `{"devicetype":"huegate#test"}`); a[0].Success == nil {
 		t.Error("a refused body used up the button press")
+	}
+}
+
+// The emulator has no button: an app with a key presses it over the API.
+func TestAnAppWithAKeyPressesTheLinkButton(t *testing.T) {
+	s := serve(t, newClock())
+	c := newClient(t, s)
+	if a := pair(t, c, `{"devicetype":"huegate#test"}`); a[0].Error == nil || a[0].Error.Type != 101 {
+		t.Fatal("paired before the button was pressed")
+	}
+	if got := string(c.put(api("config"), `{"linkbutton":false}`).body); !strings.Contains(got, `"type":8`) {
+		t.Errorf("linkbutton false answered %s", got)
+	}
+	if got := string(c.put(api("config"), `{"linkbutton":true}`).body); got != `[{"success":{"/config/linkbutton":true}}]` {
+		t.Fatalf("linkbutton true answered %s", got)
+	}
+	if a := pair(t, c, `{"devicetype":"huegate#test"}`); a[0].Success == nil {
+		t.Fatalf("not paired after the button was pressed: %+v", a[0])
 	}
 }

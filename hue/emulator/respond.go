@@ -16,6 +16,7 @@ const (
 	errMissingParams  = 5
 	errParameter      = 6
 	errInvalidValue   = 7
+	errNotModifiable  = 8
 	errLinkButton     = 101
 	errDeviceOff      = 201
 	errInternal       = 901

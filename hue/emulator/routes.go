@@ -60,6 +60,8 @@ func (b *Bridge) put(w http.ResponseWriter, parts []string, body []byte) {
 		answer(w, b.putLightState(parts[1], body))
 	case len(parts) == 3 && parts[0] == "groups" && parts[2] == "action":
 		answer(w, b.putGroupAction(parts[1], body))
+	case len(parts) == 1 && parts[0] == "config":
+		answer(w, b.putConfig(body))
 	default:
 		answer(w, []any{methodNotAvailable(http.MethodPut, "/"+strings.Join(parts, "/"))})
 	}
