@@ -118,6 +118,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.client.Connect(ctx); err != nil {
 		return err
 	}
+	a.x.metrics.SetMapped(a.gateway.Topics())
 	pctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.probing.Go(func() { a.x.metrics.Probe(pctx, probeInterval) })

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,4 +157,20 @@ func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
 	if h.Status != "unhealthy" || h.MQTTConnected || len(h.Reasons) != 1 || h.Reasons[0] != "not connected to the MQTT broker" {
 		t.Fatalf("health with the broker gone = %+v", h)
 	}
+}
+
+// 300 invented set topics first: the mapped topic still counts under its
+// own name, not _other.
+func TestAMappedTopicKeepsItsMetricsSeries(t *testing.T) {
+	s := startHuegate(t, mqtttest.StartMosquitto(t), time.Hour, "mappings:\n  - {topic: lights, lights: [\"Desk lamp\"]}\n")
+	pub := mqtttest.NewPublisher(t, s.broker.URL)
+	for i := range 300 {
+		pub.Publish("huegate/lights/junk"+strconv.Itoa(i)+"/set", []byte("ON"), 1, false)
+	}
+	testkit.Eventually(t, 10*time.Second, "the junk counted", func() bool {
+		n, _ := s.metric(t, `huegate_messages_received_total{topic="_other"}`)
+		return n >= 300-256
+	})
+	pub.Publish("lights", []byte("100"), 1, false)
+	testkit.Eventually(t, 10*time.Second, "the mapped topic counted under its name", func() bool { return received(t, s) == 1 })
 }

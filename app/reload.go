@@ -176,6 +176,7 @@ func (a *App) applyMappings(ctx context.Context, cfg *config.Config) error {
 	next.Mappings = cfg.Mappings
 	a.cfg = &next
 	after := a.gateway.Topics()
+	a.x.metrics.SetMapped(after)
 	a.log.Info().Str("file", cfg.File).Strs("topics", after).
 		Strs("added", missingFrom(after, before)).Strs("removed", missingFrom(before, after)).
 		Msg("config reloaded: mappings applied")

@@ -39,8 +39,9 @@ type Metrics struct {
 
 	sources atomic.Pointer[Sources]
 
+	mapped   atomic.Pointer[map[string]bool] // the mapped topics: a series each, always
 	topicsMu sync.RWMutex
-	topics   map[string]bool // topics with series of their own, at most maxTopics
+	topics   map[string]bool // other topics with series of their own, at most maxTopics
 
 	mu      sync.Mutex
 	bridges map[string]*bridgeState
@@ -111,9 +112,23 @@ const (
 	OtherTopic = "_other"
 )
 
-// topic is the label for a topic: itself while there is room, else
-// OtherTopic.
+// SetMapped names the mapped topics: each has a series of its own however
+// many other topics were seen first (set topics are a wildcard, and any
+// client can invent them).
+func (m *Metrics) SetMapped(topics []string) {
+	set := make(map[string]bool, len(topics))
+	for _, t := range topics {
+		set[t] = true
+	}
+	m.mapped.Store(&set)
+}
+
+// topic is the label for a topic: itself if it is mapped or while there is
+// room, else OtherTopic.
 func (m *Metrics) topic(t string) string {
+	if p := m.mapped.Load(); p != nil && (*p)[t] {
+		return t
+	}
 	m.topicsMu.RLock()
 	known, n := m.topics[t], len(m.topics)
 	m.topicsMu.RUnlock()

@@ -195,3 +195,28 @@ func TestInventedTopicsCannotGrowTheMetricsWithoutBound(t *testing.T) {
 		}
 	}
 }
+
+// Invented set topics seen first cannot take the series of a mapped topic.
+func TestAMappedTopicKeepsItsSeriesWhateverCameFirst(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	for i := range 300 {
+		m.Received("huegate/lights/junk" + strconv.Itoa(i) + "/set")
+	}
+	m.SetMapped([]string{"lights"})
+	m.Received("lights")
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "huegate_messages_received_total" {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			if s.GetLabel()[0].GetValue() == "lights" && s.GetCounter().GetValue() == 1 {
+				return
+			}
+		}
+	}
+	t.Fatal("the mapped topic has no series of its own")
+}
