@@ -18,7 +18,7 @@ import (
 // junk is what a broken or hostile publisher sends to a mapped topic: every
 // kind of payload huegate must refuse, including oversized ones.
 var junk = [][]byte{
-	[]byte("NaN"), nil, []byte("bright"), []byte("1e999"), []byte("\xff\xfe"), []byte("-Inf"),
+	[]byte("NaN"), []byte(" "), []byte("bright"), []byte("1e999"), []byte("\xff\xfe"), []byte("-Inf"),
 	bytes.Repeat([]byte("9"), 1025), []byte(`{"state":"maybe"}`), []byte("0x10"), []byte("1_000"),
 }
 

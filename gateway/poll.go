@@ -132,7 +132,7 @@ func (s *bridgeState) applyGroups(groups []hue.Group, start time.Time) {
 		}
 		s.moveTopic(e, slugs[g.ID], s.groupTopic)
 		e.group = g
-		s.publish(e, s.groupTopic(e.slug), groupPayload(g, s.modesOf(g)))
+		s.publish(e, s.groupTopic(e.slug), s.groupState(g))
 	}
 	s.forget(s.groups, seen, s.groupTopic)
 }

@@ -174,15 +174,44 @@ type groupJSON struct {
 
 // groupPayload is a group's state; its zigbee2mqtt state is ON while any
 // member is on, as the Hue app shows a room.
-func groupPayload(g hue.Group, modes []string) []byte {
+// Its on and brightness describe the lights as they are (on while any is,
+// the mean brightness of those on), not the group's last command, which is
+// what the bridge reports as the group's action.
+func groupPayload(g hue.Group, modes []string, bri uint8) []byte {
 	lights := g.Lights
 	if lights == nil {
 		lights = []string{}
 	}
+	st := g.Action
+	st.On, st.Bri = g.AnyOn, bri
 	b, _ := json.Marshal(groupJSON{ID: g.ID, Name: g.Name, Type: g.Type, Lights: lights,
-		AnyOn: g.AnyOn, AllOn: g.AllOn, On: g.Action.On, Bri: g.Action.Bri,
-		haFields: newHAFields(g.AnyOn, g.Action, modes)})
+		AnyOn: g.AnyOn, AllOn: g.AllOn, On: st.On, Bri: st.Bri,
+		haFields: newHAFields(g.AnyOn, st, modes)})
 	return b
+}
+
+// groupState is a group's payload from what the mirror knows of its
+// lights. Callers hold s.mu.
+func (s *bridgeState) groupState(g hue.Group) []byte {
+	return groupPayload(g, s.modesOf(g), s.groupBri(g))
+}
+
+// groupBri is the mean brightness of the group's lights that are on and
+// dimmable; the group's last command's when none is. Callers hold s.mu.
+func (s *bridgeState) groupBri(g hue.Group) uint8 {
+	sum, n := 0, 0
+	for _, id := range g.Lights {
+		e := s.lights[id]
+		if e == nil || !e.light.State.On || e.light.State.Bri == 0 {
+			continue
+		}
+		sum += int(e.light.State.Bri)
+		n++
+	}
+	if n == 0 {
+		return g.Action.Bri
+	}
+	return uint8((sum + n/2) / n)
 }
 
 // applyCommand is the optimistic update: a command the bridge accepted is
@@ -210,7 +239,7 @@ func (s *bridgeState) applyCommand(k kind, id string, st hue.State) {
 		}
 	}
 	e.group.AnyOn, e.group.AllOn = s.anyAll(e.group.Lights)
-	s.publish(e, s.groupTopic(e.slug), groupPayload(e.group, s.modesOf(e.group)))
+	s.publish(e, s.groupTopic(e.slug), s.groupState(e.group))
 }
 
 func (s *bridgeState) applyToLight(id string, st hue.State, now time.Time) {

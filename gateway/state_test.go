@@ -210,3 +210,27 @@ func TestTheEventStreamPushesChangesAtOnce(t *testing.T) {
 	m := rec.WaitFor(t, 300*time.Millisecond, func(m mqtttest.Message) bool { return bytes.Contains(m.Payload, []byte(`"bri":44`)) })
 	t.Logf("change visible on MQTT after %v over the event stream", m.Time.Sub(changed))
 }
+
+// A group's state describes its lights: switched off one by one in the Hue
+// app, the group is off, although its last command (the bridge's "action")
+// still says on.
+func TestAGroupsStateFollowsItsLights(t *testing.T) {
+	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(100*time.Millisecond))
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/groups/tv-area/state")
+	for _, id := range []string{"3", "7"} {
+		if err := s.bridge.Bridge.SetLightState(id, map[string]any{"on": false}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return strings.Contains(string(m.Payload), `"any_on":false`) })
+	var g struct {
+		On    bool   `json:"on"`
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal(m.Payload, &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.On || g.State != "OFF" {
+		t.Fatalf("every light is off, yet the group says %s", m.Payload)
+	}
+}

@@ -40,7 +40,8 @@ func TestStatePayloadsCarryTheZigbee2MQTTFields(t *testing.T) {
 		"huegate/lights/ledstrip/state":       {State: "ON", Brightness: ptr(120), ColorMode: "xy", Color: &z2mXY{0.1908, 0.0947, 258, 79}},
 		"huegate/lights/coffee-machine/state": {State: "OFF", ColorMode: "onoff"},
 		"huegate/groups/kitchen/state":        {State: "ON", Brightness: ptr(200), ColorMode: "color_temp", ColorTemp: ptr(366)},
-		"huegate/groups/tv-area/state":        {State: "ON", Brightness: ptr(120), ColorMode: "xy", ColorTemp: ptr(366), Color: &z2mXY{0.1908, 0.0947, 258, 79}},
+		"huegate/groups/tv-area/state": {State: "ON", Brightness: ptr(150), // the mean of its lights on (180, 120), not its last command (120)
+			ColorMode: "xy", ColorTemp: ptr(366), Color: &z2mXY{0.1908, 0.0947, 258, 79}},
 	}
 	for topic, w := range want {
 		m := rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic })
