@@ -139,3 +139,30 @@ func (s *bridgeState) modesOf(g hue.Group) []string {
 	}
 	return groupModes(members)
 }
+
+// supported keeps of a light command what the light can do: a bridge
+// refuses brightness for a plug, or xy for a colour-temperature lamp, with
+// an error for the whole command, so the plug would not even switch on.
+// A light the mirror does not know yet gets the command as it is.
+func (s *bridgeState) supported(id string, st hue.State) hue.State {
+	s.mu.Lock()
+	e := s.lights[id]
+	var modes []string
+	if e != nil {
+		modes = colorModes(e.light)
+	}
+	s.mu.Unlock()
+	if e == nil {
+		return st
+	}
+	if slices.Equal(modes, []string{modeOnOff}) {
+		st.Fields &^= hue.FieldBri
+	}
+	if !slices.Contains(modes, modeColorTemp) {
+		st.Fields &^= hue.FieldCT
+	}
+	if !slices.Contains(modes, modeXY) {
+		st.Fields &^= hue.FieldXY | hue.FieldHue | hue.FieldSat
+	}
+	return st
+}

@@ -315,3 +315,22 @@ func TestAnEmptyMessageIsIgnoredQuietly(t *testing.T) {
 		t.Fatalf("%d commands, want 1 (the value)", n)
 	}
 }
+
+// A light gets only what it can do: a bridge refuses brightness for a plug
+// and xy for a colour-temperature lamp with an error for the command.
+func TestALightIsSentOnlyWhatItSupports(t *testing.T) {
+	s := commandStack(t, stackOptions{})
+	for _, c := range []struct{ topic, payload, body string }{
+		{"huegate/lights/coffee-machine/set", `{"brightness":100}`, `{"on":true}`},
+		{"huegate/lights/küche-decke/set", `{"color":{"x":0.3,"y":0.3},"brightness":40}`, `{"on":true,"bri":40}`},
+		{"huegate/lights/ledstrip/set", `{"color_temp":300,"brightness":50}`, `{"on":true,"bri":50}`},
+	} {
+		got := s.command(t, c.topic, c.payload)
+		if string(got.Body) != c.body {
+			t.Errorf("%s %s: sent %s, want %s", c.topic, c.payload, got.Body, c.body)
+		}
+	}
+	if l, _ := s.bridge.Bridge.Light("20"); !l.On {
+		t.Error("the plug did not switch on")
+	}
+}

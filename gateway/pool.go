@@ -294,6 +294,9 @@ func (p *pool) wait(ctx context.Context, s *slot) (int, error) {
 
 func (p *pool) send(ctx context.Context, s *slot) {
 	st, newest := p.take(s)
+	if s.kind == kindLight && p.state != nil {
+		st = p.state.supported(s.id, st)
+	}
 	var err error
 	if s.kind == kindGroup {
 		err = p.bridge.SetGroup(ctx, s.id, st)
