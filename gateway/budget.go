@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -22,5 +24,47 @@ func takeToken(ctx context.Context, lim *rate.Limiter) error {
 		if !sleepCtx(ctx, max(d, time.Millisecond)) {
 			return ctx.Err()
 		}
+	}
+}
+
+// turns lets the workers waiting for one budget through in the order they
+// came. Without it, workers polling for the same token win it by chance, and
+// one light on a topic could get several commands before another sharing
+// the topic got its first.
+type turns struct {
+	mu    sync.Mutex
+	queue []chan struct{} // the head's is closed: its turn
+}
+
+// wait returns once every earlier waiter is done; call done when finished
+// with the budget.
+func (t *turns) wait(ctx context.Context) (done func(), err error) {
+	ch := make(chan struct{})
+	t.mu.Lock()
+	t.queue = append(t.queue, ch)
+	if len(t.queue) == 1 {
+		close(ch)
+	}
+	t.mu.Unlock()
+	select {
+	case <-ch:
+		return func() { t.leave(ch) }, nil
+	case <-ctx.Done():
+		t.leave(ch)
+		return nil, ctx.Err()
+	}
+}
+
+// leave takes ch out of the queue, handing the turn on if it had it.
+func (t *turns) leave(ch chan struct{}) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i := slices.Index(t.queue, ch)
+	if i < 0 {
+		return
+	}
+	t.queue = slices.Delete(t.queue, i, i+1)
+	if i == 0 && len(t.queue) > 0 {
+		close(t.queue[0])
 	}
 }

@@ -58,6 +58,8 @@ type pool struct {
 	warn    *rateLog
 	state   *bridgeState // nil when state is not published
 
+	lightTurns, groupTurns turns // workers take each budget in the order they came
+
 	mu      sync.Mutex
 	slots   map[slotKey]*slot
 	fifo    []*slot
@@ -268,6 +270,15 @@ func (p *pool) run(ctx context.Context) {
 // wait returns once s may be sent, with the light window's place it took
 // (-1 for a group).
 func (p *pool) wait(ctx context.Context, s *slot) (int, error) {
+	t := &p.lightTurns
+	if s.kind == kindGroup {
+		t = &p.groupTurns
+	}
+	done, err := t.wait(ctx)
+	if err != nil {
+		return -1, err
+	}
+	defer done()
 	for {
 		if err := p.pause.wait(ctx); err != nil {
 			return -1, err
