@@ -148,16 +148,13 @@ func logChange(log zerolog.Logger, b *emulator.Bridge) func(emulator.Change) {
 }
 
 // portTaken is the one message for an address another program holds:
-// which port, and the flag that picks another.
+// which port, and the flag that picks another. Port 0 is any free port: a
+// guess such as port+1 could be taken too.
 func portTaken(addr, flag, who string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%s is already in use by %s: pick another address with %s", addr, who, flag)
 	}
-	next := "another port"
-	var n int
-	if _, err := fmt.Sscan(port, &n); err == nil && n > 0 && n < 65535 {
-		next = net.JoinHostPort(host, fmt.Sprint(n+1))
-	}
-	return fmt.Errorf("port %s (%s) is already in use by %s: pick another with %s %s", port, addr, who, flag, next)
+	return fmt.Errorf("port %s (%s) is already in use by %s: pick another with %s %s (any free port), or name one",
+		port, addr, who, flag, net.JoinHostPort(host, "0"))
 }
