@@ -92,10 +92,11 @@ func TestRunStatesDiscoveryAndStop(t *testing.T) {
 		wantJSON(t, "kitchen", got["kitchen"], `{"id":"2","name":"Kitchen","type":"Room","lights":["1","20"],
 			"any_on":true,"all_on":false,"on":true,"bri":200,"state":"ON","brightness":200,
 			"color_mode":"color_temp","color_temp":366}`)
-		// A group is ON while any of its lights is.
+		// A group is ON while any of its lights is, at the mean brightness
+		// of those on (180 and 120).
 		wantFields(t, "living-room", got["living-room"], map[string]any{"id": "1", "name": "Living room", "type": "Room",
-			"lights": []string{"2", "3", "5", "7"}, "any_on": true, "all_on": false, "on": true, "bri": 180,
-			"state": "ON", "brightness": 180, "color_mode": "color_temp", "color_temp": 366})
+			"lights": []string{"2", "3", "5", "7"}, "any_on": true, "all_on": false, "on": true, "bri": 150,
+			"state": "ON", "brightness": 150, "color_mode": "color_temp", "color_temp": 366})
 		wantFields(t, "tv-area", got["tv-area"], map[string]any{"type": "Entertainment", "color_mode": "xy"})
 	})
 
