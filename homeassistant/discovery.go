@@ -138,6 +138,7 @@ func (d *Discovery) Update(inv inventory.Inventory) {
 	if d.stopped {
 		return
 	}
+	d.clearLegacy(inv, next) // first: no clear comes after the configs
 	old := d.configs[inv.Bridge]
 	for topic, payload := range next {
 		delete(d.clear, topic)
@@ -152,7 +153,6 @@ func (d *Discovery) Update(inv inventory.Inventory) {
 		}
 	}
 	d.configs[inv.Bridge] = next
-	d.clearLegacy(inv, next)
 	d.log.Debug().Str("bridge", inv.Bridge).Int("configs", len(next)).Msg("home assistant discovery updated")
 }
 
@@ -175,7 +175,7 @@ func (d *Discovery) clearLegacy(inv inventory.Inventory, next map[string][]byte)
 	}
 }
 
-// republish sends every config again, and the removals not yet confirmed:
+// republish sends the removals not yet confirmed, then every config again:
 // a broker without persistence forgets retained messages when it restarts,
 // and Home Assistant asks again with its birth message.
 func (d *Discovery) republish() {
@@ -184,13 +184,13 @@ func (d *Discovery) republish() {
 	if d.stopped {
 		return
 	}
+	for topic := range d.clear {
+		d.publish(topic, nil)
+	}
 	for _, configs := range d.configs {
 		for topic, payload := range configs {
 			d.publish(topic, payload)
 		}
-	}
-	for topic := range d.clear {
-		d.publish(topic, nil)
 	}
 }
 
