@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/huegate/huegate/hue"
@@ -66,6 +67,12 @@ func (s *bridgeState) sleep(ctx context.Context, d time.Duration, notBefore time
 func (s *bridgeState) poll(ctx context.Context) error {
 	start := time.Now()
 	lights, err := s.pool.bridge.Lights(ctx)
+	if err == nil && len(lights) == 0 && s.hadLights() {
+		// A bridge does not lose every light at once: an empty answer ({} or
+		// null) from one that had lights is a glitch, not a removal that
+		// would clear every state topic and Home Assistant entity.
+		return errNoLights
+	}
 	if err == nil {
 		var groups []hue.Group
 		if groups, err = s.pool.bridge.Groups(ctx); err == nil {
@@ -79,6 +86,14 @@ func (s *bridgeState) poll(ctx context.Context) error {
 		s.setOnline(false)
 	}
 	return err
+}
+
+var errNoLights = errors.New("the bridge answered no lights at all; taken for a glitch, the state in force stays")
+
+func (s *bridgeState) hadLights() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.lights) > 0
 }
 
 // applyPoll folds a poll into the cache and publishes what changed. A light
@@ -107,6 +122,7 @@ func (s *bridgeState) applyPoll(lights []hue.Light, groups []hue.Group, start ti
 	}
 	s.forget(s.lights, seen, s.lightTopic)
 	s.applyGroups(groups, start)
+	s.sendClears()
 	first := !s.polled
 	s.polled = true
 	s.mu.Unlock()
@@ -144,17 +160,40 @@ func (s *bridgeState) moveTopic(e *entry, slug string, topic func(string) string
 		return
 	}
 	if e.published != nil {
-		s.g.out.put(topic(e.slug), nil)
+		s.clears = append(s.clears, topic(e.slug))
 		e.published = nil
 	}
 	e.slug = slug
+}
+
+// sendClears clears the topics lights and groups left in this poll, except
+// those another light or group took in the same poll (two lights swapping
+// names, a light re-added under a new id): a clear sent after the new
+// owner's state would wipe it. Callers hold s.mu.
+func (s *bridgeState) sendClears() {
+	if len(s.clears) == 0 {
+		return
+	}
+	owned := make(map[string]bool, len(s.lights)+len(s.groups))
+	for _, e := range s.lights {
+		owned[s.lightTopic(e.slug)] = true
+	}
+	for _, e := range s.groups {
+		owned[s.groupTopic(e.slug)] = true
+	}
+	for _, t := range s.clears {
+		if !owned[t] {
+			s.g.out.put(t, nil)
+		}
+	}
+	s.clears = s.clears[:0]
 }
 
 // forget clears the retained state of lights or groups the bridge no longer has.
 func (s *bridgeState) forget(m map[string]*entry, seen map[string]bool, topic func(string) string) {
 	for id, e := range m {
 		if !seen[id] {
-			s.g.out.put(topic(e.slug), nil)
+			s.clears = append(s.clears, topic(e.slug))
 			delete(m, id)
 		}
 	}

@@ -49,6 +49,7 @@ type bridgeState struct {
 	online int8 // -1 unknown, 0 offline, 1 online
 	stream bool // the event stream is connected
 	known  known
+	clears []string // topics left in this poll, cleared at its end
 }
 
 // entry is one light or group: what the bridge says (or what huegate just

@@ -234,3 +234,40 @@ func TestAGroupsStateFollowsItsLights(t *testing.T) {
 		t.Fatalf("every light is off, yet the group says %s", m.Payload)
 	}
 }
+
+// A bridge answering {} for its lights has not lost them all: nothing is
+// cleared, and the states stand.
+func TestAnEmptyLightsAnswerClearsNothing(t *testing.T) {
+	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(50*time.Millisecond))
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/+/state")
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == "huegate/lights/desk-lamp/state" })
+	s.bridge.Bridge.SetFault(emulator.FaultEmptyObject)
+	reads := len(s.bridge.Bridge.Requests())
+	testkit.Eventually(t, 10*time.Second, "three polls answered {}", func() bool { return len(s.bridge.Bridge.Requests()) >= reads+3 })
+	s.bridge.Bridge.SetFault(emulator.FaultNone)
+	for _, m := range rec.Messages() {
+		if len(m.Payload) == 0 {
+			t.Fatalf("%s was cleared by an empty answer", m.Topic)
+		}
+	}
+}
+
+// Two lights swapping names in the Hue app: each state topic ends with its
+// new owner's state, retained, none cleared.
+func TestLightsSwappingNamesKeepBothStateTopics(t *testing.T) {
+	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(50*time.Millisecond))
+	mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/spot-1/state").
+		WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return len(m.Payload) > 0 })
+	if err := s.bridge.Bridge.RenameLights(map[string]string{"3": "Spot #1", "5": "Desk lamp"}); err != nil {
+		t.Fatal(err)
+	}
+	reads := len(s.bridge.Bridge.Requests())
+	testkit.Eventually(t, 10*time.Second, "four more polls", func() bool { return len(s.bridge.Bridge.Requests()) >= reads+8 })
+	later := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/+/state")
+	for topic, id := range map[string]string{"huegate/lights/spot-1/state": `"id":"3"`, "huegate/lights/desk-lamp/state": `"id":"5"`} {
+		m := later.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic })
+		if !strings.Contains(string(m.Payload), id) {
+			t.Errorf("%s = %s, want the light with %s", topic, m.Payload, id)
+		}
+	}
+}

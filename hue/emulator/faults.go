@@ -29,13 +29,14 @@ const (
 	FaultError901                 // a well-formed internal error (type 901)
 	FaultPartial                  // a success entry followed by an error entry
 	FaultHugeBody                 // 200 with a 10 MiB body
+	FaultEmptyObject              // 200 with {}: a collection with nothing in it
 )
 
 // HugeBodySize is the body length FaultHugeBody sends.
 const HugeBodySize = 10 << 20
 
 var faultNames = [...]string{"none", "hang", "reset", "http503", "http429", "badjson", "emptybody",
-	"error-no-address", "error-no-description", "error-string-type", "error901", "partial", "hugebody"}
+	"error-no-address", "error-no-description", "error-string-type", "error901", "partial", "hugebody", "emptyobject"}
 
 func (f Fault) String() string {
 	if f >= 0 && int(f) < len(faultNames) {
@@ -98,6 +99,8 @@ func writeFault(w http.ResponseWriter, f Fault, address string, body []byte) {
 		writeJSON(w, http.StatusOK, []byte(`[{"success":`))
 	case FaultEmptyBody:
 		writeJSON(w, http.StatusOK, nil)
+	case FaultEmptyObject:
+		writeJSON(w, http.StatusOK, []byte("{}"))
 	case FaultErrorNoAddress:
 		answer(w, errObj(map[string]any{"type": errInternal, "description": internalErrorText}))
 	case FaultErrorNoDescription:

@@ -157,7 +157,7 @@ func TestHangEndsWhenTheClientGivesUp(t *testing.T) {
 
 func TestFaultNamesAreDistinct(t *testing.T) {
 	seen := map[string]bool{}
-	for f := FaultNone; f <= FaultHugeBody; f++ {
+	for f := FaultNone; f <= FaultEmptyObject; f++ {
 		name := f.String()
 		if seen[name] || strings.HasPrefix(name, "Fault(") {
 			t.Errorf("fault %d has name %q", int(f), name)

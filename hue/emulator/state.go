@@ -86,6 +86,29 @@ func (b *Bridge) SetLightState(id string, patch map[string]any) error {
 	return nil
 }
 
+// RenameLights gives lights new names, all at once (by id), as the Hue app
+// does one after the other between two reads; swapping two names this way
+// is seen by the next read as a swap.
+func (b *Bridge) RenameLights(names map[string]string) error {
+	b.mu.Lock()
+	for id := range names {
+		if _, ok := b.lights[id]; !ok {
+			b.mu.Unlock()
+			return fmt.Errorf("rename light %q: %w", id, ErrNotFound)
+		}
+	}
+	var emits []func()
+	for _, id := range sortedIDs(names) {
+		b.lights[id]["name"] = names[id]
+		emits = append(emits, b.changedLocked("/lights/"+id))
+	}
+	b.mu.Unlock()
+	for _, emit := range emits {
+		emit()
+	}
+	return nil
+}
+
 // SetReachable marks a light reachable or not, like one that lost power.
 func (b *Bridge) SetReachable(id string, reachable bool) error {
 	return b.SetLightState(id, map[string]any{"reachable": reachable})
