@@ -3,11 +3,9 @@ package acceptance
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -95,88 +93,4 @@ func hasLine(out, line string) bool {
 		}
 	}
 	return false
-}
-
-// tcpProxy forwards TCP connections to a broker and can cut them: huegate
-// then loses its broker, as when the network drops, until resume.
-type tcpProxy struct {
-	addr   string // 127.0.0.1:PORT, to give huegate
-	target string
-	l      net.Listener
-	wg     sync.WaitGroup
-
-	mu     sync.Mutex
-	refuse bool
-	conns  map[net.Conn]bool
-}
-
-// startTCPProxy listens on a free loopback port and forwards to target.
-func startTCPProxy(t *testing.T, target string) *tcpProxy {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tcpProxy{addr: l.Addr().String(), target: target, l: l, conns: map[net.Conn]bool{}}
-	p.wg.Add(1)
-	go p.serve()
-	t.Cleanup(func() {
-		l.Close()
-		p.cut()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *tcpProxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.l.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.DialTimeout("tcp", p.target, wait)
-		p.mu.Lock()
-		if err != nil || p.refuse {
-			p.mu.Unlock()
-			c.Close()
-			if up != nil {
-				up.Close()
-			}
-			continue
-		}
-		p.conns[c], p.conns[up] = true, true
-		p.wg.Add(2)
-		p.mu.Unlock()
-		go p.pipe(c, up)
-		go p.pipe(up, c)
-	}
-}
-
-func (p *tcpProxy) pipe(dst, src net.Conn) {
-	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
-	dst.Close()
-	src.Close()
-	p.mu.Lock()
-	delete(p.conns, dst)
-	delete(p.conns, src)
-	p.mu.Unlock()
-}
-
-// cut closes every connection and refuses new ones until resume.
-func (p *tcpProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.refuse = true
-	for c := range p.conns {
-		c.Close()
-	}
-}
-
-// resume lets connections through again.
-func (p *tcpProxy) resume() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.refuse = false
 }

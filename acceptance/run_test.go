@@ -18,7 +18,7 @@ import (
 type runWorld struct {
 	emulator emulator // the bridge itself, past the proxy
 	broker   *mqtttest.Broker
-	link     *tcpProxy // between huegate and the broker, to cut
+	link     *mqtttest.Link // between huegate and the broker, to cut
 	bridge   *bridgeLog
 	huegate  *process
 	status   *mqtttest.Recorder // huegate/status, subscribed before huegate started
@@ -37,7 +37,7 @@ func startRun(t *testing.T, mappings string, before func(*mqtttest.Broker)) *run
 	w.emulator = emu
 	var proxy string
 	w.bridge, proxy = startProxy(t, emu.URL, emu.Key)
-	w.link = startTCPProxy(t, w.broker.Addr())
+	w.link = mqtttest.NewLink(t, w.broker.Addr())
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	// Keys as config.example.yaml names them. huegate reaches the broker
 	// through a link the test can cut. One worker sends the
@@ -58,7 +58,7 @@ http:
 homeassistant:
   enabled: true
 mappings:
-%s`, proxy, emu.Key, "tcp://"+w.link.addr, mappings)
+%s`, proxy, emu.Key, w.link.URL, mappings)
 	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -131,12 +131,12 @@ func (w *runWorld) replayOnReconnect(t *testing.T, topic, payload string) {
 	labels := map[string]string{"topic": topic}
 	received := metric(t, w.metrics, "huegate_messages_received_total", labels)
 	t0 := time.Now()
-	w.link.cut()
+	w.link.Cut()
 	// The broker notices that huegate is gone: its last will.
 	w.status.WaitFor(t, wait, after(t0, payloadIs("huegate/status", "offline")))
 	pub(t, w.broker.Addr(), topic, payload, true)
 	t1 := time.Now()
-	w.link.resume()
+	w.link.Resume()
 	w.status.WaitFor(t, wait, after(t1, payloadIs("huegate/status", "online")))
 	waitMetric(t, w.metrics, "huegate_messages_received_total", labels, received+1)
 }

@@ -20,7 +20,9 @@ type Client struct {
 	broker   string // the broker URL with any password masked, for logs and errors
 	log      zerolog.Logger
 	redactor *strings.Replacer
-	paho     paho.Client
+	url      *url.URL
+	cur      atomic.Pointer[paho.Client] // this connection's; a new one per attempt
+	cleared  bool                        // the session of an earlier run is gone; run's own
 
 	routes atomic.Pointer[routeTable] // copy-on-write, read lock-free on every message
 	subMu  sync.Mutex                 // serialises writers of routes
@@ -61,18 +63,35 @@ func New(opts Options) (*Client, error) {
 		stopped:  make(chan struct{}),
 	}
 	c.routes.Store(newRouteTable(nil))
-	c.paho = paho.NewClient(c.pahoOptions(broker))
+	c.url = broker
+	c.newPaho(false)
 	return c, nil
 }
 
-func (c *Client) pahoOptions(broker *url.URL) *paho.ClientOptions {
+// paho is the current connection's paho client.
+func (c *Client) paho() paho.Client { return *c.cur.Load() }
+
+// newPaho makes a fresh paho client for a connection attempt. A fresh one
+// per attempt, because with clean session off paho v1.5.1 neither resends
+// nor forgets what was in flight when a connection broke (its tokens never
+// complete and their message ids stay taken), and huegate wants neither:
+// the state it publishes goes out again on connect anyway.
+func (c *Client) newPaho(clean bool) paho.Client {
+	pc := paho.NewClient(c.pahoOptions(clean))
+	c.cur.Store(&pc)
+	return pc
+}
+
+func (c *Client) pahoOptions(clean bool) *paho.ClientOptions {
 	o := paho.NewClientOptions().
-		AddBroker(broker.String()).
+		AddBroker(c.url.String()).
 		SetClientID(c.opts.ClientID).
 		SetUsername(c.opts.Username).
 		SetPassword(c.opts.Password).
 		SetProtocolVersion(4). // explicit: no silent fallback to 3.1 on a refused CONNACK
-		SetCleanSession(true).
+		// Clean session off: the broker keeps the subscriptions and queues
+		// QoS 1 messages while huegate reconnects. See connectOnce.
+		SetCleanSession(clean).
 		SetOrderMatters(true). // handlers in broker order; see the package doc
 		// run reconnects instead of paho: see connection.go for why.
 		SetAutoReconnect(false).
@@ -86,7 +105,7 @@ func (c *Client) pahoOptions(broker *url.URL) *paho.ClientOptions {
 	if c.opts.TLS != nil {
 		o.SetTLSConfig(c.opts.TLS)
 	}
-	if c.opts.StatusTopic != "" {
+	if c.opts.StatusTopic != "" && !clean {
 		o.SetWill(c.opts.StatusTopic, payloadOffline, c.opts.QoS, true)
 	}
 	return o
@@ -133,7 +152,7 @@ func (c *Client) connectError(err error) error {
 
 // Connected reports whether a connection to the broker is open right now.
 func (c *Client) Connected() bool {
-	return !c.closed.Load() && c.paho.IsConnectionOpen()
+	return !c.closed.Load() && c.paho().IsConnectionOpen()
 }
 
 // OnConnect registers f to run after every (re)connect, once the subscriptions

@@ -99,16 +99,17 @@ func TestStatusOnlineOnConnectOfflineOnClose(t *testing.T) {
 
 func TestLastWillWhenConnectionDiesThenOnlineAgain(t *testing.T) {
 	b := mqtttest.StartMosquitto(t)
-	p := startProxy(t, b.Addr())
+	p := mqtttest.NewLink(t, b.Addr())
 	rec := mqtttest.Subscribe(t, b.URL, statusTopic)
-	c := newClient(t, p.url(), func(o *mqtt.Options) { o.MaxReconnectInterval = 50 * time.Millisecond })
+	c := newClient(t, p.URL, func(o *mqtt.Options) { o.MaxReconnectInterval = 50 * time.Millisecond })
 	connect(t, c)
 	online := rec.WaitFor(t, waitLong, seen(statusTopic, "online"))
 
-	p.cut() // both sockets close, no DISCONNECT: the broker must send the will
+	p.Cut() // both sockets close, no DISCONNECT: the broker must send the will
 	offline := rec.WaitFor(t, waitLong, func(m mqtttest.Message) bool {
 		return string(m.Payload) == "offline" && m.Time.After(online.Time)
 	})
+	p.Resume()
 	rec.WaitFor(t, waitLong, func(m mqtttest.Message) bool {
 		return string(m.Payload) == "online" && m.Time.After(offline.Time)
 	})

@@ -25,17 +25,17 @@ func (c *Client) shutdown(deadline time.Time) {
 		c.log.Warn().Msg("mqtt close: an OnConnect callback is still running; disconnecting anyway")
 	}
 	c.publishOffline(deadline)
-	c.paho.Disconnect(uint(max(time.Until(deadline), 0).Milliseconds()))
+	c.paho().Disconnect(uint(max(time.Until(deadline), 0).Milliseconds()))
 	c.log.Info().Str("broker", c.broker).Msg("mqtt disconnected")
 }
 
 // publishOffline waits for the publish to be written (QoS 0) or acknowledged,
 // because paho sends DISCONNECT on a separate queue that could overtake it.
 func (c *Client) publishOffline(deadline time.Time) {
-	if c.opts.StatusTopic == "" || !c.paho.IsConnectionOpen() {
+	if c.opts.StatusTopic == "" || !c.paho().IsConnectionOpen() {
 		return
 	}
-	tok := c.paho.Publish(c.opts.StatusTopic, c.opts.QoS, true, []byte(payloadOffline))
+	tok := c.paho().Publish(c.opts.StatusTopic, c.opts.QoS, true, []byte(payloadOffline))
 	if !waitUntil(tok.Done(), deadline) {
 		c.log.Warn().Msg("mqtt close: publishing offline timed out")
 		return

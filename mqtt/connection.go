@@ -14,10 +14,10 @@ import (
 // publish (client.resume) while the OnConnect handler runs on another goroutine:
 // the fresh "online" and state publishes get sent twice, with a data race on
 // the packet's Dup flag (paho issue #703), and old values may reach the broker
-// after the republished current ones. With AutoReconnect off and a clean
-// session, paho fails every pending token and frees its message ids when the
-// connection breaks, and Connect never resumes. Owning the loop also lets Close
-// interrupt the pause between attempts, which paho spends in time.Sleep.
+// after the republished current ones. With AutoReconnect off and a fresh paho
+// client for every attempt (newPaho), nothing stored is ever resent and no
+// message id stays taken. Owning the loop also lets Close interrupt the pause
+// between attempts, which paho spends in time.Sleep.
 
 // attemptWarnEvery limits failed connection attempts logged at warn level; the
 // ones in between are logged at debug level.
@@ -52,7 +52,7 @@ func (c *Client) waitLost() bool {
 	for {
 		select {
 		case <-c.lost:
-			if !c.paho.IsConnectionOpen() {
+			if !c.paho().IsConnectionOpen() {
 				return true
 			}
 		case <-c.done:
@@ -85,9 +85,26 @@ func (c *Client) nextPause(prev time.Duration) time.Duration {
 	return min(next, c.opts.MaxReconnectInterval)
 }
 
-// connectOnce makes one connection attempt, bounded by connectTimeout.
+// connectOnce makes one connection attempt, bounded by connectTimeout. The
+// session it resumes is huegate's own: the broker queued QoS 1 messages for
+// it while it was away, and the newest lands. A session left by an earlier
+// run would hold values from while huegate was stopped, which would undo
+// changes made in the Hue app meanwhile (like the retained values huegate
+// ignores), so the first connection of a run ends that session first, with
+// a clean connect.
 func (c *Client) connectOnce() error {
-	tok := c.paho.Connect()
+	if !c.cleared {
+		if err := c.dial(true); err != nil {
+			return err
+		}
+		c.paho().Disconnect(0)
+		c.cleared = true
+	}
+	return c.dial(false)
+}
+
+func (c *Client) dial(clean bool) error {
+	tok := c.newPaho(clean).Connect()
 	select {
 	case <-tok.Done():
 		return tok.Error()
@@ -130,8 +147,8 @@ func (c *Client) setUpFailed(err error) {
 		return
 	}
 	c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt connection setup failed; reconnecting")
-	if c.paho.IsConnectionOpen() {
-		c.paho.Disconnect(250)
+	if c.paho().IsConnectionOpen() {
+		c.paho().Disconnect(250)
 	}
 }
 
@@ -146,7 +163,7 @@ func (c *Client) resubscribe() error {
 	for _, r := range routes {
 		filters[r.filter] = c.opts.QoS
 	}
-	refused, err := c.awaitSubscribe(c.paho.SubscribeMultiple(filters, nil))
+	refused, err := c.awaitSubscribe(c.paho().SubscribeMultiple(filters, nil))
 	if err != nil {
 		return fmt.Errorf("resubscribe: %w", err)
 	}

@@ -3,8 +3,13 @@
 // It wraps github.com/eclipse/paho.mqtt.golang so that the rest of huegate never
 // imports paho, and it fixes the choices that matter for a gateway:
 //
-//   - Subscriptions are remembered and made again on every (re)connect, because a
-//     clean session loses them when the broker restarts.
+//   - A persistent session (clean session off, a stable client id, QoS 1
+//     subscriptions): the broker queues QoS 1 messages while the client
+//     reconnects and delivers them when it is back. The first connection of a
+//     run ends any session an earlier run left, whose queue would hold values
+//     from while huegate was stopped.
+//   - Subscriptions are remembered and made again on every (re)connect, because
+//     a broker that restarts without persistence loses the session.
 //   - Availability: the last will publishes "offline" (retained) to
 //     Options.StatusTopic when the broker loses the client; "online" (retained)
 //     is published on every connect, and Close publishes "offline" itself because

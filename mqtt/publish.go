@@ -22,7 +22,7 @@ func (c *Client) Publish(topic string, payload []byte, retained bool) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	if !c.paho.IsConnectionOpen() {
+	if !c.paho().IsConnectionOpen() {
 		return ErrNotConnected
 	}
 	return c.publish(topic, bytes.Clone(payload), retained)
@@ -31,7 +31,7 @@ func (c *Client) Publish(topic string, payload []byte, retained bool) error {
 // publish hands the message to paho and reports only errors paho already
 // knows of; delivery failures later on surface as a lost connection.
 func (c *Client) publish(topic string, payload []byte, retained bool) error {
-	tok := c.paho.Publish(topic, c.opts.QoS, retained, payload)
+	tok := c.paho().Publish(topic, c.opts.QoS, retained, payload)
 	select {
 	case <-tok.Done():
 	default:

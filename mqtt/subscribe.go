@@ -52,10 +52,10 @@ func (c *Client) Subscribe(filter string, h Handler) error {
 	c.setRoute(filter, h)
 	// A connection that comes up after this check resubscribes from routes,
 	// which already hold the filter.
-	if !c.paho.IsConnectionOpen() {
+	if !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	refused, err := c.awaitSubscribe(c.paho.Subscribe(filter, c.opts.QoS, nil))
+	refused, err := c.awaitSubscribe(c.paho().Subscribe(filter, c.opts.QoS, nil))
 	if err != nil {
 		return fmt.Errorf("mqtt: subscribe to %q: %w", filter, err)
 	}
@@ -69,10 +69,10 @@ func (c *Client) Subscribe(filter string, h Handler) error {
 // Unsubscribe forgets the filter: its handler gets no further messages, and if
 // connected the broker is told. Unknown filters are ignored.
 func (c *Client) Unsubscribe(filter string) error {
-	if !c.deleteRoute(filter) || !c.paho.IsConnectionOpen() {
+	if !c.deleteRoute(filter) || !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	if err := c.await(c.paho.Unsubscribe(filter)); err != nil {
+	if err := c.await(c.paho().Unsubscribe(filter)); err != nil {
 		return fmt.Errorf("mqtt: unsubscribe from %q: %w", filter, err)
 	}
 	return nil
