@@ -118,6 +118,13 @@ func TestRunSharedTopics(t *testing.T) {
 		}
 	})
 
+	t.Run("a value published at QoS 1 while huegate reconnects lands", func(t *testing.T) {
+		from := w.bridge.mark()
+		w.publishWhileAway(t, "lights", "77")
+		w.bridge.waitPut(t, from, "/lights/3/state", `{"on":true,"bri":77,"transitiontime":1}`)
+		w.bridge.waitPut(t, from, "/lights/5/state", `{"on":true,"bri":77,"transitiontime":1}`)
+	})
+
 	t.Run("a retained value published while huegate runs is applied", func(t *testing.T) {
 		from := w.bridge.mark()
 		pub(t, w.broker.Addr(), "lights", "90", true)

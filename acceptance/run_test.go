@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,8 +125,10 @@ func (w *runWorld) nothingSent(t *testing.T, topic string, payloads []string, re
 }
 
 // replayOnReconnect cuts huegate off the broker, publishes payload
-// retained to topic meanwhile, lets huegate reconnect and waits until the
-// broker has replayed the message to it (its received count grows).
+// retained at QoS 0 to topic meanwhile (not queued in huegate's session, so
+// it reaches huegate only as the broker's replay of the retained value),
+// lets huegate reconnect and waits until the broker has replayed the
+// message to it (its received count grows).
 func (w *runWorld) replayOnReconnect(t *testing.T, topic, payload string) {
 	t.Helper()
 	labels := map[string]string{"topic": topic}
@@ -134,11 +137,26 @@ func (w *runWorld) replayOnReconnect(t *testing.T, topic, payload string) {
 	w.link.Cut()
 	// The broker notices that huegate is gone: its last will.
 	w.status.WaitFor(t, wait, after(t0, payloadIs("huegate/status", "offline")))
-	pub(t, w.broker.Addr(), topic, payload, true)
+	host, port, _ := net.SplitHostPort(w.broker.Addr())
+	mosquittoPub(t, []string{"-h", host, "-p", port, "-q", "0", "-r", "-t", topic, "-s"}, payload)
 	t1 := time.Now()
 	w.link.Resume()
 	w.status.WaitFor(t, wait, after(t1, payloadIs("huegate/status", "online")))
 	waitMetric(t, w.metrics, "huegate_messages_received_total", labels, received+1)
+}
+
+// publishWhileAway cuts huegate off the broker, publishes payload at QoS 1
+// (not retained) to topic meanwhile, and lets huegate reconnect: the broker
+// kept huegate's session and delivers the value when it is back.
+func (w *runWorld) publishWhileAway(t *testing.T, topic, payload string) {
+	t.Helper()
+	t0 := time.Now()
+	w.link.Cut()
+	w.status.WaitFor(t, wait, after(t0, payloadIs("huegate/status", "offline")))
+	pub(t, w.broker.Addr(), topic, payload, false)
+	t1 := time.Now()
+	w.link.Resume()
+	w.status.WaitFor(t, wait, after(t1, payloadIs("huegate/status", "online")))
 }
 
 // stop sends SIGTERM and checks the README's promise: exit code 0, and
