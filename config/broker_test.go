@@ -31,6 +31,8 @@ mqtt:
     - {username: browser, password: "1234"}
 http:
   listen: ""
+mappings:
+  - {topic: lights, lights: [1]}
 `))
 	if err != nil {
 		t.Fatal(err)

@@ -138,11 +138,28 @@ func TestBrokenConfigsNameTheirKey(t *testing.T) {
 }
 
 func TestUnknownKeysAreWarned(t *testing.T) {
-	c, err := Parse([]byte("bridge: {host: h, light_rat: 4}\n"))
+	c, err := Parse([]byte("bridge: {host: h, light_rat: 4}\nmappings: [{topic: a, lights: [1]}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "bridge.light_rat: unknown key") {
 		t.Fatalf("warnings = %v", c.Warnings)
+	}
+}
+
+func TestAdviceForWhatAConfigProbablyDoesNotMean(t *testing.T) {
+	cfg, err := Parse([]byte("mqtt: {broker: 'tcp://127.0.0.1:1883'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Warnings, "\n"); !strings.Contains(got, "mappings: none") {
+		t.Errorf("no mappings, warnings %q", got)
+	}
+	cfg, err = Parse([]byte("mappings:\n  - {topic: a, lights: [1], transition: 150ms}\n  - {topic: b, lights: [2], transition: 300ms}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(cfg.Warnings, "\n"); got != "mappings[0].transition: 150ms is sent as 200ms: the bridge counts in steps of 100 ms" {
+		t.Errorf("warnings %q", got)
 	}
 }

@@ -73,7 +73,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	c.HTTP = r.http()
 	c.Mappings = r.mappings()
 	c.HomeAssistant = r.homeAssistant()
-	c.Warnings = unknownKeys(v)
+	c.Warnings = append(unknownKeys(v), advice(c)...)
 	r.problems = append(r.problems, validate(c)...)
 	if len(r.problems) > 0 {
 		return c, r.problems

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/huegate/huegate/mapping"
@@ -155,4 +156,20 @@ func topicProblem(t string) string {
 		return "is longer than MQTT allows"
 	}
 	return ""
+}
+
+// advice is what a config may say but probably does not mean; it does not
+// stop start-up.
+func advice(c *Config) []string {
+	var w []string
+	if len(c.Mappings) == 0 {
+		w = append(w, "mappings: none, so no shared topic is subscribed (state and set topics still work)")
+	}
+	for i, m := range c.Mappings {
+		if m.Transition%(100*time.Millisecond) != 0 {
+			w = append(w, fmt.Sprintf("mappings[%d].transition: %v is sent as %v: the bridge counts in steps of 100 ms",
+				i, m.Transition, m.Transition.Round(100*time.Millisecond)))
+		}
+	}
+	return w
 }
