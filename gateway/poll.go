@@ -76,7 +76,7 @@ func (s *bridgeState) poll(ctx context.Context) error {
 	if err == nil {
 		var groups []hue.Group
 		if groups, err = s.pool.bridge.Groups(ctx); err == nil {
-			s.setOnline(true)
+			s.setOnline(!s.commandsFailing())
 			s.applyPoll(lights, groups, start)
 			s.afterPoll(ctx)
 			return nil
@@ -86,6 +86,12 @@ func (s *bridgeState) poll(ctx context.Context) error {
 		s.setOnline(false)
 	}
 	return err
+}
+
+func (s *bridgeState) commandsFailing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmdFailing
 }
 
 var errNoLights = errors.New("the bridge answered no lights at all; taken for a glitch, the state in force stays")

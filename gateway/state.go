@@ -50,6 +50,10 @@ type bridgeState struct {
 	stream bool // the event stream is connected
 	known  known
 	clears []string // topics left in this poll, cleared at its end
+	// cmdFailing: the last command failed in a way that is retried (error
+	// 901, 429, 503, no answer). A bridge that answers reads but fails
+	// commands is not usable: reads alone do not make it online again.
+	cmdFailing bool
 }
 
 // entry is one light or group: what the bridge says (or what huegate just

@@ -2,12 +2,15 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/huegate/huegate/gateway"
+	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mapping"
@@ -270,4 +273,43 @@ func TestLightsSwappingNamesKeepBothStateTopics(t *testing.T) {
 			t.Errorf("%s = %s, want the light with %s", topic, m.Payload, id)
 		}
 	}
+}
+
+// failingCommands is a bridge whose reads work and whose commands all fail
+// with error 901 while failing is set: a bridge in trouble, not one that
+// is off.
+type failingCommands struct {
+	*hue.Client
+	failing atomic.Bool
+}
+
+func (f *failingCommands) SetLight(ctx context.Context, id string, st hue.State) error {
+	if f.failing.Load() {
+		return &hue.APIError{Type: hue.ErrTypeInternalBridge, Address: "/lights/" + id + "/state", Description: "Internal error, 901"}
+	}
+	return f.Client.SetLight(ctx, id, st)
+}
+
+// huegate/bridge/status says offline while every command fails, though
+// reads go on working, and online again once a command lands.
+func TestBridgeStatusIsOfflineWhileCommandsFail(t *testing.T) {
+	var fc *failingCommands
+	o := stateOn(50 * time.Millisecond)
+	o.wrap = func(c *hue.Client) gateway.Bridge { fc = &failingCommands{Client: c}; return fc }
+	s := newStack(t, []mapping.Mapping{deskMapping()}, o)
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/bridge/status")
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "online" })
+	fc.failing.Store(true)
+	t0 := time.Now()
+	mqttPublish(t, s, "lights", "90")
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "offline" && m.Time.After(t0) })
+	reads := len(s.bridge.Bridge.Requests())
+	testkit.Eventually(t, 10*time.Second, "three more polls", func() bool { return len(s.bridge.Bridge.Requests()) >= reads+6 })
+	if last := rec.Messages()[len(rec.Messages())-1]; string(last.Payload) != "offline" {
+		t.Fatalf("reads made the bridge online again while commands fail: %v", rec.Messages())
+	}
+	t1 := time.Now()
+	fc.failing.Store(false)
+	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "online" && m.Time.After(t1) })
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 90 })
 }

@@ -40,7 +40,11 @@ func (g *Gateway) startStates(ctx context.Context) {
 // commandDone updates availability from a command's outcome and publishes
 // the optimistic state of a command the bridge accepted.
 func (s *bridgeState) commandDone(k kind, id string, st hue.State, err error) {
-	s.setOnline(err == nil || !hue.Retryable(err))
+	failing := hue.Retryable(err)
+	s.mu.Lock()
+	s.cmdFailing = failing
+	s.mu.Unlock()
+	s.setOnline(!failing)
 	if err == nil {
 		s.applyCommand(k, id, st)
 	}

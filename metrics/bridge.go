@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"time"
 
@@ -17,6 +18,11 @@ type bridgeState struct {
 	lastAnswer time.Time
 	lastFail   time.Time
 	lastErr    string
+	// Commands failing since (zero while the last one succeeded or was
+	// refused for its content): a bridge that answers reads but fails every
+	// command (error 901, 429, 503) is not healthy.
+	cmdFailingSince time.Time
+	cmdErr          string
 }
 
 // Bridge registers a bridge under name and returns the observer to put in
@@ -61,11 +67,26 @@ func (o *observer) Request(op hue.Op, took time.Duration, err error) {
 	o.m.mu.Lock()
 	defer o.m.mu.Unlock()
 	st := o.m.bridges[o.name]
+	if op == hue.OpSetLight || op == hue.OpSetGroup {
+		st.command(now, err)
+	}
 	if answered(err) {
 		st.lastAnswer = now
 		return
 	}
 	st.lastFail, st.lastErr = now, err.Error()
+}
+
+// command follows whether commands succeed. Callers hold Metrics.mu.
+func (st *bridgeState) command(now time.Time, err error) {
+	if !hue.Retryable(err) {
+		st.cmdFailingSince, st.cmdErr = time.Time{}, ""
+		return
+	}
+	if st.cmdFailingSince.IsZero() {
+		st.cmdFailingSince = now
+	}
+	st.cmdErr = err.Error()
 }
 
 // Heard implements hue.Observer: an open event stream and each batch of
@@ -104,6 +125,10 @@ func (m *Metrics) bridgeReport() []BridgeReport {
 		r.Reachable = !st.lastAnswer.IsZero() && now.Sub(st.lastAnswer) <= m.window && !st.lastFail.After(st.lastAnswer)
 		if st.lastFail.After(st.lastAnswer) {
 			r.LastError = st.lastErr
+		}
+		if !st.cmdFailingSince.IsZero() && now.Sub(st.cmdFailingSince) > m.window {
+			r.Reachable = false
+			r.LastError = fmt.Sprintf("every command failed for %s: %s", now.Sub(st.cmdFailingSince).Round(time.Second), st.cmdErr)
 		}
 		out = append(out, r)
 	}

@@ -220,3 +220,33 @@ func TestAMappedTopicKeepsItsSeriesWhateverCameFirst(t *testing.T) {
 	}
 	t.Fatal("the mapped topic has no series of its own")
 }
+
+// A bridge that answers every read but fails every command is not healthy
+// once that has lasted the window; one success makes it healthy again.
+func TestABridgeFailingEveryCommandIsUnhealthy(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	m := metrics.New(metrics.Options{Window: 30 * time.Second, Now: clk.Now})
+	m.SetSources(metrics.Sources{Connected: func() bool { return true }})
+	f := (&fakeBridge{}).register(m, "default")
+	fail := &hue.APIError{Type: hue.ErrTypeInternalBridge, Description: "Internal error, 901"}
+	for range 4 {
+		_ = f.read(context.Background())
+		f.obs.Request(hue.OpSetLight, time.Millisecond, fail)
+		clk.Add(10 * time.Second)
+	}
+	_ = f.read(context.Background())
+	h := m.Health()
+	if h.Status != "unhealthy" || len(h.Reasons) != 1 || !strings.Contains(h.Reasons[0], "every command failed for 40s") {
+		t.Fatalf("commands failing for 40 s with reads fine: %+v", h)
+	}
+	f.obs.Request(hue.OpSetLight, time.Millisecond, nil)
+	if h := m.Health(); h.Status != "ok" {
+		t.Fatalf("after a command succeeded: %+v", h)
+	}
+	f.obs.Request(hue.OpSetLight, time.Millisecond, &hue.APIError{Type: 7}) // an invalid value: the bridge works
+	clk.Add(time.Minute)
+	_ = f.read(context.Background())
+	if h := m.Health(); h.Status != "ok" {
+		t.Fatalf("a refused value made the bridge unhealthy: %+v", h)
+	}
+}
