@@ -74,11 +74,31 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	c.Mappings = r.mappings()
 	c.HomeAssistant = r.homeAssistant()
 	c.Warnings = append(unknownKeys(v), advice(c)...)
-	r.problems = append(r.problems, validate(c)...)
+	r.problems = append(r.problems, unlessRead(validate(c), r.problems)...)
 	if len(r.problems) > 0 {
 		return c, r.problems
 	}
 	return c, nil
+}
+
+// unlessRead drops the checks of values for keys that could not be read at
+// all: "light_rate: must be a number, got \"fast\"" is the whole story, and
+// a second line about the 0 it was read as would only mislead.
+func unlessRead(checks, read Problems) Problems {
+	bad := map[string]bool{}
+	for _, p := range read {
+		if key, _, ok := strings.Cut(p, ": "); ok {
+			bad[key] = true
+		}
+	}
+	var out Problems
+	for _, p := range checks {
+		if key, _, ok := strings.Cut(p, ": "); ok && bad[key] {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 func firstLine(err error) string {

@@ -55,7 +55,7 @@ PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
 	fl.StringVar(&f.fixture, "fixture", "", "full-state dump to load (default: the built-in fixture)")
 	fl.DurationVar(&f.latency, "latency", 30*time.Millisecond, "time the bridge takes to answer each request")
 	fl.IntVar(&f.rate, "rate", 10, "command ceiling per second (429 above it); 0 for none")
-	fl.BoolVar(&f.button, "link-button", false, "start with the link button pressed (for 30 s), for `huegate pair`")
+	fl.BoolVar(&f.button, "link-button", false, "start with the link button pressed (for 30 s), for huegate pair")
 	return cmd
 }
 

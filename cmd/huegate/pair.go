@@ -272,6 +272,10 @@ func (g *globals) savePairing(path string, section []string, host, key, fp strin
 	if len(section) == 1 && os.Getenv("HUEGATE_BRIDGE_USERNAME") != "" {
 		fmt.Fprintln(g.stderr, "warning: HUEGATE_BRIDGE_USERNAME is set and overrides the key in the file")
 	}
-	fmt.Fprintln(g.stdout, "Next: `huegate lights` lists the names to put in mappings.")
+	next := "huegate lights"
+	if g.configPath != "" {
+		next += " --config " + g.configPath
+	}
+	fmt.Fprintf(g.stdout, "Next: `%s` lists the names to put in mappings.\n", next)
 	return nil
 }

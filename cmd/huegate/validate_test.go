@@ -33,8 +33,8 @@ func TestValidateReportsEachProblemWithItsKeyAndExitCode2(t *testing.T) {
 		{"reversed range", head + "mappings:\n  - {topic: a, lights: [1], range: [900, 5]}\n",
 			[]string{"mappings[0].range: min 900 must be below max 5"}},
 		{"zero rate and bad duration", "bridge: {host: " + s.URL + ", username: k, light_rate: 0, timeout: soon}\n",
-			[]string{"bridge.light_rate: must be above 0, got 0", `bridge.timeout: must be a duration such as "3s" or "100ms", got "soon"`,
-				"bridge.timeout: must be above 0, got 0s"}},
+			// One line per key: "soon" is not also "not above 0".
+			[]string{"bridge.light_rate: must be above 0, got 0", `bridge.timeout: must be a duration such as "3s" or "100ms", got "soon"`}},
 		{"duplicate topic", head + "mappings:\n  - {topic: a, lights: [1]}\n  - {topic: a, lights: [2]}\n",
 			[]string{`mappings[1].topic: "a" is already mapped by mappings[0]`}},
 		{"wildcard topic", head + "mappings:\n  - {topic: 'kitchen/+', lights: [1]}\n",
