@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 	"github.com/rs/zerolog"
 )
@@ -80,26 +79,12 @@ func hideEnvironment(t *testing.T) {
 	}
 }
 
-func get(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
-}
-
 // metric is the value of one series on /metrics, such as
 // `huegate_messages_received_total{topic="lights"}`; false when it is not
 // there.
 func (s *stack) metric(t *testing.T, series string) (float64, bool) {
 	t.Helper()
-	_, body := get(t, s.httpURL+"/metrics")
+	_, body := testkit.Get(t, s.httpURL+"/metrics")
 	sc := bufio.NewScanner(strings.NewReader(body))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {

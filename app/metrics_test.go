@@ -62,7 +62,7 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 	}
 	testkit.Eventually(t, 10*time.Second, "the queue to empty", func() bool { return s.app.Pending() == 0 })
 
-	code, body := get(t, s.httpURL+"/metrics")
+	code, body := testkit.Get(t, s.httpURL+"/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics: %d", code)
 	}
@@ -93,7 +93,7 @@ func TestMetricsAndHealthAfterTraffic(t *testing.T) {
 		t.Logf("/metrics:\n%s", body)
 	}
 
-	code, body = get(t, s.httpURL+"/healthz")
+	code, body = testkit.Get(t, s.httpURL+"/healthz")
 	var h metrics.Health
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		t.Fatalf("/healthz is not JSON: %v\n%s", err, body)
@@ -125,10 +125,10 @@ func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
 	s.bridge.Stop()
 	mqtttest.Publish(t, s.broker.URL, "lights", []byte("100"), false)
 	testkit.Eventually(t, 10*time.Second, "a failed command", func() bool {
-		code, _ := get(t, s.httpURL+"/healthz")
+		code, _ := testkit.Get(t, s.httpURL+"/healthz")
 		return code == http.StatusServiceUnavailable
 	})
-	_, body := get(t, s.httpURL+"/healthz")
+	_, body := testkit.Get(t, s.httpURL+"/healthz")
 	var h metrics.Health
 	if err := json.Unmarshal([]byte(body), &h); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestHealthIs503WithReasonsWhenTheBridgeOrBrokerIsGone(t *testing.T) {
 	if strings.Contains(body, s.bridge.Bridge.Key()) {
 		t.Fatalf("/healthz shows the bridge key: %s", body)
 	}
-	_, body = get(t, s.httpURL+"/metrics")
+	_, body = testkit.Get(t, s.httpURL+"/metrics")
 	if !strings.Contains(body, `huegate_bridge_reachable{bridge="default"} 0`) ||
 		!strings.Contains(body, `huegate_bridge_commands_total{kind="light",result="retry"}`) {
 		t.Fatalf("/metrics does not show the bridge down:\n%s", body)

@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/rs/zerolog"
 )
 
 func TestPollingSeesWritesAndRenames(t *testing.T) {
 	t.Parallel()
-	path := writeConfig(t, "a: 1\n")
+	path := testkit.WriteConfig(t, "a: 1\n")
 	ctx, cancel := context.WithCancel(context.Background())
 	signals := make(chan struct{}, 1)
 	done := make(chan struct{})
@@ -90,25 +91,7 @@ func TestTheWatchSeesAConfigMapSwap(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the swap went unseen")
 	}
-	if got := readText(t, path); got != "a: 2\n" {
+	if got := testkit.ReadText(t, path); got != "a: 2\n" {
 		t.Fatalf("the file reads %q after the swap", got)
 	}
-}
-
-func writeConfig(t *testing.T, content string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-func readText(t *testing.T, path string) string {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
 }

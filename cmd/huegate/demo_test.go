@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -65,20 +64,6 @@ func (d *demo) waitBri(t *testing.T, bri uint8, ids ...string) {
 	})
 }
 
-func httpGet(t *testing.T, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
-}
-
 func TestDemoMovesEmulatedLightsFromPlainAndWebSocketClients(t *testing.T) {
 	d := startDemo(t)
 
@@ -103,7 +88,7 @@ func TestDemoMovesEmulatedLightsFromPlainAndWebSocketClients(t *testing.T) {
 
 	var body string
 	testkit.Eventually(t, 10*time.Second, "the rejected payload and an empty queue in /metrics", func() bool {
-		_, body = httpGet(t, d.httpURL+"/metrics")
+		_, body = testkit.Get(t, d.httpURL+"/metrics")
 		return strings.Contains(body, `huegate_messages_rejected_total{reason="not_a_number",topic="lights"} 1`) &&
 			strings.Contains(body, "huegate_command_queue_depth 0\n")
 	})
@@ -120,7 +105,7 @@ func TestDemoMovesEmulatedLightsFromPlainAndWebSocketClients(t *testing.T) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
-	code, health := httpGet(t, d.httpURL+"/healthz")
+	code, health := testkit.Get(t, d.httpURL+"/healthz")
 	var h struct{ Status string }
 	if err := json.Unmarshal([]byte(health), &h); err != nil || code != http.StatusOK || h.Status != "ok" {
 		t.Errorf("/healthz = %d %s", code, health)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 func startEmulate(t *testing.T, args ...string) (url, key string) {
@@ -113,7 +114,7 @@ func TestPairWithTheEmulator(t *testing.T) {
 	if out, errOut, code := cli(t, "pair", "--host", url, "--config", path, "--timeout", "5s"); code != 0 {
 		t.Fatalf("pair after PUT /config: exit %d\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(readText(t, path), "username:") {
-		t.Fatalf("no key saved:\n%s", readText(t, path))
+	if !strings.Contains(testkit.ReadText(t, path), "username:") {
+		t.Fatalf("no key saved:\n%s", testkit.ReadText(t, path))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 const fixtureTables = `LIGHTS
@@ -36,7 +37,7 @@ Kitchen      Concentrate  C0ncentrKitch01  1,20
 
 func TestLightsPrintsTablesForTheFixture(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key()))
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key()))
 	out, errOut, code := cli(t, "lights", "--config", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -51,7 +52,7 @@ func TestLightsPrintsTablesForTheFixture(t *testing.T) {
 
 func TestLightsJSONKeepsNamesAsTheyAre(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key()))
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key()))
 	out, errOut, code := cli(t, "lights", "--config", path, "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -89,7 +90,7 @@ func TestLightsGivesCollidingNamesTheirIDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key()))
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key()))
 	out, _, code := cli(t, "lights", "--config", path, "--json")
 	var got listing
 	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
@@ -103,7 +104,7 @@ func TestLightsGivesCollidingNamesTheirIDs(t *testing.T) {
 func TestLightsWithAChangedCertificateSaysHowToRePair(t *testing.T) {
 	s := huetest.NewTLSServer(t, fixture)
 	other := huetest.ServeTLS(t, s.Bridge) // another certificate
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key())+"  cert_sha256: "+other.Fingerprint+"\n")
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key())+"  cert_sha256: "+other.Fingerprint+"\n")
 	_, errOut, code := cli(t, "lights", "--config", path)
 	if code != 2 || !strings.Contains(errOut, "bridge.cert_sha256: bridge certificate does not match") ||
 		!strings.Contains(errOut, "--trust-new-cert") {
@@ -112,7 +113,7 @@ func TestLightsWithAChangedCertificateSaysHowToRePair(t *testing.T) {
 }
 
 func TestLightsWithoutAKeySaysHowToPair(t *testing.T) {
-	path := writeConfig(t, "bridge: {host: 192.0.2.1}\nmappings: [{topic: a, lights: [1], range: [5, 1]}]\n")
+	path := testkit.WriteConfig(t, "bridge: {host: 192.0.2.1}\nmappings: [{topic: a, lights: [1], range: [5, 1]}]\n")
 	_, errOut, code := cli(t, "lights", "--config", path)
 	if code != 2 || !strings.Contains(errOut, "bridge.username: no API key; run `huegate pair --host 192.0.2.1`") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
@@ -124,7 +125,7 @@ func TestLightsWithoutAKeySaysHowToPair(t *testing.T) {
 
 func TestLightsAsksWhichBridgeWhenThereAreSeveral(t *testing.T) {
 	up, down := huetest.NewServer(t, fixture), huetest.NewServer(t, fixture)
-	path := writeConfig(t, "bridges:\n  up: {host: '"+up.URL+"', username: '"+up.Bridge.Key()+"'}\n"+
+	path := testkit.WriteConfig(t, "bridges:\n  up: {host: '"+up.URL+"', username: '"+up.Bridge.Key()+"'}\n"+
 		"  down: {host: '"+down.URL+"', username: '"+down.Bridge.Key()+"'}\n")
 	_, errOut, code := cli(t, "lights", "--config", path)
 	if code != 2 || !strings.Contains(errOut, "the config names several bridges (down, up): choose one with --bridge") {

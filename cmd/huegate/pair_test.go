@@ -12,6 +12,7 @@ import (
 	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 // fastPairing makes pairing ask every 50 ms for the test's duration.
@@ -79,7 +80,7 @@ func TestPairWaitsForTheLinkButtonThenEditsTheConfig(t *testing.T) {
 
 	want := strings.Replace(string(example), "  host: 192.168.1.2 ", "  host: "+s.URL+" ", 1)
 	want = strings.Replace(want, `  username: "" `, `  username: "`+s.Bridge.Key()+`" `, 1)
-	if got := readText(t, path); got != want {
+	if got := testkit.ReadText(t, path); got != want {
 		t.Fatalf("the config changed beyond host and username:\n%s", got)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
@@ -128,7 +129,7 @@ func TestPairCreatesAMissingConfigAndPrintsTheKeyOnlyWhenAsked(t *testing.T) {
 	if !strings.Contains(out, "API key: "+s.Bridge.Key()+"\n") {
 		t.Fatalf("--print-key did not print the key:\n%s", out)
 	}
-	if got, want := readText(t, path), "bridge:\n  host: "+s.URL+"\n  username: \""+s.Bridge.Key()+"\"\n"; got != want {
+	if got, want := testkit.ReadText(t, path), "bridge:\n  host: "+s.URL+"\n  username: \""+s.Bridge.Key()+"\"\n"; got != want {
 		t.Fatalf("file = %q, want %q", got, want)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
@@ -139,7 +140,7 @@ func TestPairCreatesAMissingConfigAndPrintsTheKeyOnlyWhenAsked(t *testing.T) {
 func TestPairGivesUpAfterTheTimeoutAndLeavesTheFile(t *testing.T) {
 	fastPairing(t)
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, "# mine\nbridge: {host: old}\n")
+	path := testkit.WriteConfig(t, "# mine\nbridge: {host: old}\n")
 	start := time.Now()
 	out, errOut, code := cli(t, "pair", "--host", s.URL, "--config", path, "--timeout", "300ms")
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
@@ -148,7 +149,7 @@ func TestPairGivesUpAfterTheTimeoutAndLeavesTheFile(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "the link button was not pressed within 300ms; run the command again") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	if got := readText(t, path); got != "# mine\nbridge: {host: old}\n" {
+	if got := testkit.ReadText(t, path); got != "# mine\nbridge: {host: old}\n" {
 		t.Fatalf("file changed: %q", got)
 	}
 	if n := posts(s.Bridge); n < 3 {
@@ -172,7 +173,7 @@ func TestPairFailsAtOnceWhenNoBridgeAnswers(t *testing.T) {
 
 func TestPairRefusesAFileItCannotEditBeforeTheButton(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, "bridges:\n  up: {host: a}\n  down: {host: b}\n")
+	path := testkit.WriteConfig(t, "bridges:\n  up: {host: a}\n  down: {host: b}\n")
 	_, errOut, code := cli(t, "pair", "--host", s.URL, "--config", path)
 	if code != 1 || !strings.Contains(errOut, "names several bridges (up, down): choose one with --bridge") {
 		t.Fatalf("exit %d:\n%s", code, errOut)
@@ -209,14 +210,14 @@ func TestPairRefusesAChangedCertificateUnlessTold(t *testing.T) {
 	other := huetest.ServeTLS(t, s.Bridge)
 	// The file pinned another certificate for this very host.
 	content := "bridge:\n  host: " + s.URL + "\n  username: \"old\"\n  cert_sha256: \"" + other.Fingerprint + "\"\n"
-	path := writeConfig(t, content)
+	path := testkit.WriteConfig(t, content)
 	s.Bridge.PressLinkButton()
 	_, errOut, code := cli(t, "pair", "--host", s.URL, "--config", path)
 	if code != 1 || !strings.Contains(errOut, "shows a different certificate than the one pinned") ||
 		!strings.Contains(errOut, "--trust-new-cert") || !strings.Contains(errOut, "now:    "+s.Fingerprint) {
 		t.Fatalf("exit %d:\n%s", code, errOut)
 	}
-	if got := readText(t, path); got != content {
+	if got := testkit.ReadText(t, path); got != content {
 		t.Fatalf("file changed: %q", got)
 	}
 	if posts(s.Bridge) != 0 {
@@ -247,17 +248,17 @@ func TestCountdownRoundsUp(t *testing.T) {
 func TestPairWithoutHostUsesTheConfiguredOne(t *testing.T) {
 	fastPairing(t)
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, "bridge:\n  host: "+s.URL+"\n")
+	path := testkit.WriteConfig(t, "bridge:\n  host: "+s.URL+"\n")
 	s.Bridge.PressLinkButton()
 	out, errOut, code := cli(t, "pair", "--config", path)
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	if got := readText(t, path); !strings.Contains(got, `username: "`+s.Bridge.Key()+`"`) {
+	if got := testkit.ReadText(t, path); !strings.Contains(got, `username: "`+s.Bridge.Key()+`"`) {
 		t.Fatalf("no key saved:\n%s", got)
 	}
 
-	empty := writeConfig(t, "mqtt:\n  broker: tcp://127.0.0.1:1883\n")
+	empty := testkit.WriteConfig(t, "mqtt:\n  broker: tcp://127.0.0.1:1883\n")
 	out, errOut, code = cli(t, "pair", "--config", empty)
 	if code != 2 || !strings.Contains(errOut, "give --host") || !strings.Contains(errOut, "bridge.host") {
 		t.Fatalf("exit %d without a host anywhere\n%s%s", code, out, errOut)

@@ -34,7 +34,7 @@ func startGateway(t *testing.T, mappings string) *gatewayUnderTest {
 	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: &testkit.Buffer{}}
 	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) +
 		fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
-	g.path = writeConfig(t, g.head+mappings)
+	g.path = testkit.WriteConfig(t, g.head+mappings)
 	g.status = mqtttest.Subscribe(t, g.broker.URL, "huegate/status")
 	g.run = start(t, &testkit.Buffer{}, g.log, "run", "--config", g.path, "--log-format", "json")
 	g.log.WaitCount(t, "huegate running", 1, 10*time.Second)
@@ -246,7 +246,7 @@ func TestAnEditMadeWhileStartingIsApplied(t *testing.T) {
 	t.Parallel()
 	g := &gatewayUnderTest{broker: mqtttest.StartMosquitto(t), bridge: huetest.NewServer(t, fixture), log: &testkit.Buffer{}}
 	g.head = hostConfig(g.bridge.URL, g.bridge.Bridge.Key()) + fmt.Sprintf("mqtt:\n  broker: %s\n  client_id: %s\n", g.broker.URL, clientID)
-	g.path = writeConfig(t, g.head+"mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
+	g.path = testkit.WriteConfig(t, g.head+"mappings:\n  - {topic: test/a, lights: [\"Desk lamp\"]}\n")
 	g.bridge.Stop() // start-up waits for the bridge
 	g.run = start(t, &testkit.Buffer{}, g.log, "run", "--config", g.path, "--log-format", "json")
 	g.log.WaitCount(t, "bridge not ready", 1, 5*time.Second)

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/huegate/huegate/hue/huetest"
+	"github.com/huegate/huegate/internal/testkit"
 )
 
 func TestValidateAcceptsAGoodConfigCheckedOnTheBridge(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key())+`
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key())+`
 mappings:
   - {topic: lights, lights: ["Desk lamp", "küche decke", 5], groups: ["Living room", "all lights"]}
   - {topic: hall, lights: ["Hall/Up"], range: [0, 1023]}
@@ -64,7 +65,7 @@ func TestValidateReportsEachProblemWithItsKeyAndExitCode2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeConfig(t, tt.yaml)
+			path := testkit.WriteConfig(t, tt.yaml)
 			out, errOut, code := cli(t, "validate", "--config", path)
 			if code != 2 {
 				t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, out, errOut)
@@ -100,7 +101,7 @@ func hasLine(text, want string) bool {
 
 func TestValidateWarnsButPassesWhenTheBridgeDoesNotAnswer(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key())+"mappings:\n  - {topic: a, lights: [Porch]}\nmqtt: {qos: 1, colour: red}\n")
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key())+"mappings:\n  - {topic: a, lights: [Porch]}\nmqtt: {qos: 1, colour: red}\n")
 	s.Stop()
 	out, errOut, code := cli(t, "validate", "--config", path)
 	if code != 0 {
@@ -115,7 +116,7 @@ func TestValidateWarnsButPassesWhenTheBridgeDoesNotAnswer(t *testing.T) {
 
 func TestRunStopsAtStartUpWithTheLinesOfValidate(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
-	path := writeConfig(t, hostConfig(s.URL, s.Bridge.Key())+"mqtt: {broker: 'tcp://127.0.0.1:1'}\nmappings:\n  - {topic: a, lights: [\"Desk lamp\", Porch]}\n")
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key())+"mqtt: {broker: 'tcp://127.0.0.1:1'}\nmappings:\n  - {topic: a, lights: [\"Desk lamp\", Porch]}\n")
 	_, validateErr, code := cli(t, "validate", "--config", path)
 	if code != 2 {
 		t.Fatalf("validate exit %d", code)
@@ -132,7 +133,7 @@ func TestRunStopsAtStartUpWithTheLinesOfValidate(t *testing.T) {
 		t.Fatalf("run sent %d commands with an invalid config", len(cmds))
 	}
 
-	noKey := writeConfig(t, "bridge: {host: "+s.URL+"}\n")
+	noKey := testkit.WriteConfig(t, "bridge: {host: "+s.URL+"}\n")
 	_, runErr, code = cli(t, "run", "--config", noKey)
 	if code != 2 || !strings.Contains(runErr, "bridge.username: no API key; run `huegate pair --host "+s.URL+"`") {
 		t.Fatalf("run without a key: exit %d\n%s", code, runErr)

@@ -5,6 +5,10 @@ package testkit
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -75,4 +79,40 @@ func (b *Buffer) WaitCount(tb testing.TB, s string, n int, timeout time.Duration
 			tb.Fatalf("waited %s for %d× %q, saw %d; output:\n%s", timeout, n, s, got, b.String())
 		}
 	}
+}
+
+// WriteConfig writes content as config.yaml in a fresh directory and returns
+// its path.
+func WriteConfig(tb testing.TB, content string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// ReadText is a file's content.
+func ReadText(tb testing.TB, path string) string {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
+}
+
+// Get fetches url and returns its status and body.
+func Get(tb testing.TB, url string) (int, string) {
+	tb.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
