@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -182,7 +183,9 @@ func retry(ctx context.Context, log zerolog.Logger, what string, f func() error)
 	wait := time.Second
 	for {
 		err := f()
-		if err == nil || !hue.Retryable(err) {
+		// A redirect is waited out too (logged with what to change): exiting
+		// would leave a service that systemd does not restart.
+		if err == nil || !(hue.Retryable(err) || errors.Is(err, hue.ErrRedirect)) {
 			return err
 		}
 		log.Warn().Err(err).Dur("retry_in", wait).Msgf("%s not ready", what)

@@ -2,7 +2,9 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,4 +249,33 @@ func mqttClient(t *testing.T, b *mqtttest.Broker) *mqtt.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// redirecting is a bridge whose commands are answered by a redirect while
+// on is set (a bridge moved to https, another device at its address).
+type redirecting struct {
+	*hue.Client
+	on atomic.Bool
+}
+
+func (r *redirecting) SetLight(ctx context.Context, id string, st hue.State) error {
+	if r.on.Load() {
+		return fmt.Errorf("PUT /lights/%s/state: %w", id, hue.ErrRedirect)
+	}
+	return r.Client.SetLight(ctx, id, st)
+}
+
+// A redirect is the bridge not usable right now, not a wrong command: the
+// newest value is kept and lands once the bridge is usable again.
+func TestARedirectKeepsTheNewestValue(t *testing.T) {
+	var r *redirecting
+	desk := mapping.Mapping{Topic: "lights", Lights: []mapping.Ref{{ID: "3"}}, Range: mapping.DefaultRange}
+	s := newStack(t, []mapping.Mapping{desk}, stackOptions{wrap: func(c *hue.Client) gateway.Bridge { r = &redirecting{Client: c}; return r }})
+	r.on.Store(true)
+	mqttPublish(t, s, "lights", "90")
+	testkit.Eventually(t, 10*time.Second, "the redirect to be met", func() bool { _, _, sent, failed, _ := s.events.snapshot(); return sent+failed > 0 })
+	mqttPublish(t, s, "lights", "95")
+	testkit.Eventually(t, 10*time.Second, "95 to meet the redirect too", func() bool { _, _, sent, failed, _ := s.events.snapshot(); return sent+failed > 1 })
+	r.on.Store(false)
+	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.On && l.Bri == 95 })
 }

@@ -82,7 +82,7 @@ func (s *bridgeState) poll(ctx context.Context) error {
 			return nil
 		}
 	}
-	if hue.Retryable(err) {
+	if hue.Unusable(err) {
 		s.setOnline(false)
 	}
 	return err

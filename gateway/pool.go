@@ -332,9 +332,13 @@ func (p *pool) outcome(s *slot, st hue.State, newest time.Time, err error) (retr
 	if errors.Is(err, context.Canceled) {
 		return false // shutting down: huegate abandoned the command, the bridge did not refuse it
 	}
-	if hue.Retryable(err) {
+	if hue.Unusable(err) {
 		d := p.pause.fail()
-		p.warn.Warn().Err(err).Str(s.kind.String(), s.id).Dur("retry_in", d).Msg("bridge command failed; will resend the newest value")
+		ev := p.warn.Warn()
+		if !hue.Retryable(err) {
+			ev = p.warn.Error() // waiting alone will not fix it: the message says what will
+		}
+		ev.Err(err).Str(s.kind.String(), s.id).Dur("retry_in", d).Msg("bridge command failed; will resend the newest value")
 		return true
 	}
 	p.pause.reset() // the bridge answered; it is the command that was wrong

@@ -40,7 +40,7 @@ func (g *Gateway) startStates(ctx context.Context) {
 // commandDone updates availability from a command's outcome and publishes
 // the optimistic state of a command the bridge accepted.
 func (s *bridgeState) commandDone(k kind, id string, st hue.State, err error) {
-	failing := hue.Retryable(err)
+	failing := hue.Unusable(err)
 	s.mu.Lock()
 	s.cmdFailing = failing
 	s.mu.Unlock()

@@ -84,12 +84,14 @@ func BaseURL(host string) (string, error) {
 // bridges redirect http to https.
 func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	if req.URL.Scheme == "https" {
-		return fmt.Errorf("%w to https: set bridge.host to https://<address> and pair again", errRedirect)
+		return fmt.Errorf("%w to https: set bridge.host to https://<address> and pair again", ErrRedirect)
 	}
-	return errRedirect
+	return ErrRedirect
 }
 
-var errRedirect = errors.New("bridge answered with a redirect")
+// ErrRedirect is a bridge that answered with a redirect: a bridge that has
+// moved to https, or another device at the address.
+var ErrRedirect = errors.New("bridge answered with a redirect")
 
 // Base is the bridge's address, without the key.
 func (c *Client) Base() string { return c.base }

@@ -79,7 +79,17 @@ func Retryable(err error) bool {
 	if errors.As(err, &st) {
 		return st.Code == 429 || st.Code >= 500
 	}
-	return !errors.Is(err, errRedirect)
+	return !errors.Is(err, ErrRedirect)
+}
+
+// Unusable reports whether err means the bridge cannot be used right now
+// but may be later, so a command is kept (its newest value) and sent again
+// after a pause rather than dropped: every Retryable error, and also a
+// redirect or a certificate that does not match, which need the user (a
+// bridge moved to https, an address taken by another device) but must not
+// lose the value meanwhile.
+func Unusable(err error) bool {
+	return Retryable(err) || errors.Is(err, ErrRedirect) || errors.Is(err, ErrCertChanged) || errors.Is(err, ErrCertUnverified)
 }
 
 // IsType reports whether err is a bridge error of the given type.

@@ -79,7 +79,7 @@ func (o *observer) Request(op hue.Op, took time.Duration, err error) {
 
 // command follows whether commands succeed. Callers hold Metrics.mu.
 func (st *bridgeState) command(now time.Time, err error) {
-	if !hue.Retryable(err) {
+	if !hue.Unusable(err) {
 		st.cmdFailingSince, st.cmdErr = time.Time{}, ""
 		return
 	}
