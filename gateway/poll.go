@@ -132,6 +132,7 @@ func (s *bridgeState) applyPoll(lights []hue.Light, groups []hue.Group, start ti
 	first := !s.polled
 	s.polled = true
 	s.mu.Unlock()
+	s.firstPollOnce.Do(func() { close(s.firstPoll) })
 	for _, l := range changed {
 		s.g.synced(s.pool, l.ID, level(l.State))
 	}
@@ -180,13 +181,7 @@ func (s *bridgeState) sendClears() {
 	if len(s.clears) == 0 {
 		return
 	}
-	owned := make(map[string]bool, len(s.lights)+len(s.groups))
-	for _, e := range s.lights {
-		owned[s.lightTopic(e.slug)] = true
-	}
-	for _, e := range s.groups {
-		owned[s.groupTopic(e.slug)] = true
-	}
+	owned := s.ownedTopics()
 	for _, t := range s.clears {
 		if !owned[t] {
 			s.g.out.put(t, nil)

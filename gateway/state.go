@@ -54,6 +54,11 @@ type bridgeState struct {
 	// 901, 429, 503, no answer). A bridge that answers reads but fails
 	// commands is not usable: reads alone do not make it online again.
 	cmdFailing bool
+
+	firstPoll     chan struct{} // closed after the first read of the bridge
+	connected     chan struct{} // closed on the first connect to the broker
+	firstPollOnce sync.Once
+	connectOnce   sync.Once
 }
 
 // entry is one light or group: what the bridge says (or what huegate just
@@ -69,10 +74,12 @@ type entry struct {
 func newBridgeState(g *Gateway, p *pool, name, base string, o StateOptions) *bridgeState {
 	return &bridgeState{
 		g: g, pool: p, name: name, base: base, opts: o.defaults(),
-		poke:   make(chan struct{}, 1),
-		lights: map[string]*entry{},
-		groups: map[string]*entry{},
-		online: -1,
+		poke:      make(chan struct{}, 1),
+		lights:    map[string]*entry{},
+		groups:    map[string]*entry{},
+		online:    -1,
+		firstPoll: make(chan struct{}),
+		connected: make(chan struct{}),
 	}
 }
 

@@ -313,3 +313,28 @@ func TestBridgeStatusIsOfflineWhileCommandsFail(t *testing.T) {
 	rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "online" && m.Time.After(t1) })
 	s.waitLight(t, "3", func(l emulator.LightState) bool { return l.Bri == 90 })
 }
+
+// A light renamed or removed while huegate was down left its retained state
+// topic behind: the first run after clears it, and only it.
+func TestStaleStateTopicsAreClearedAtStart(t *testing.T) {
+	o := stateOn(time.Hour)
+	o.retained = map[string]string{
+		"huegate/lights/old-lamp/state":  `{"id":"99","name":"Old lamp"}`,
+		"huegate/groups/old-room/state":  `{"id":"42","name":"Old room"}`,
+		"huegate/lights/desk-lamp/state": `{"id":"3","name":"Desk lamp","bri":1}`,
+	}
+	s := newStack(t, []mapping.Mapping{deskMapping()}, o)
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/+/+/state")
+	for _, topic := range []string{"huegate/lights/old-lamp/state", "huegate/groups/old-room/state"} {
+		rec.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic && len(m.Payload) == 0 })
+	}
+	later := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/desk-lamp/state")
+	if m := later.WaitFor(t, 5*time.Second, func(mqtttest.Message) bool { return true }); len(m.Payload) == 0 {
+		t.Fatal("the desk lamp's own state topic was cleared")
+	}
+	for _, m := range rec.Messages() {
+		if len(m.Payload) == 0 && m.Topic != "huegate/lights/old-lamp/state" && m.Topic != "huegate/groups/old-room/state" {
+			t.Errorf("%s was cleared", m.Topic)
+		}
+	}
+}

@@ -20,6 +20,7 @@ func (g *Gateway) addStates(o StateOptions) {
 	}
 	g.broker.OnConnect(func() {
 		for _, s := range g.states {
+			s.connectOnce.Do(func() { close(s.connected) })
 			if s.republish() {
 				// The first poll may have finished before the broker was
 				// up, and a restarted broker has lost the retained value:
@@ -33,6 +34,7 @@ func (g *Gateway) addStates(o StateOptions) {
 func (g *Gateway) startStates(ctx context.Context) {
 	for _, s := range g.states {
 		g.workers.Go(func() { s.runPoll(ctx) })
+		g.workers.Go(func() { s.sweepStale(ctx) })
 		g.workers.Go(func() { s.runStream(ctx) })
 	}
 }
