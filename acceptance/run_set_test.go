@@ -51,7 +51,7 @@ func TestRunSetTopics(t *testing.T) {
 		{"a transition in seconds, in 100 ms steps", "huegate/lights/lámpara-sala/set", `{"brightness":50,"transition":0.5}`, "/lights/2/state", `{"on":true,"bri":50,"transitiontime":5}`},
 		{"transition 0 is sent as 0", "huegate/lights/lámpara-sala/set", `{"brightness":60,"transition":0}`, "/lights/2/state", `{"on":true,"bri":60,"transitiontime":0}`},
 		{"color_temp in mired", "huegate/lights/hallup/set", `{"color_temp":300}`, "/lights/12/state", `{"on":true,"ct":300}`},
-		{"color_temp above 500 clamps", "huegate/lights/hallup/set", `{"color_temp":600}`, "/lights/12/state", `{"on":true,"ct":500}`},
+		{"color_temp above the lamp's range clamps to its top (454 for this one)", "huegate/lights/hallup/set", `{"color_temp":600}`, "/lights/12/state", `{"on":true,"ct":454}`},
 		{"color_temp below 153 clamps", "huegate/lights/hallup/set", `{"color_temp":100}`, "/lights/12/state", `{"on":true,"ct":153}`},
 		{"colour as CIE xy", "huegate/lights/desk-lamp/set", `{"color":{"x":0.31,"y":0.33}}`, "/lights/3/state", `{"on":true,"xy":[0.31,0.33]}`},
 		{"colour as hue and saturation", "huegate/lights/spot-1/set", `{"color":{"hue":240,"saturation":100}}`, "/lights/5/state", `{"on":true,"hue":43690,"sat":254}`},

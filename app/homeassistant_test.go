@@ -113,9 +113,10 @@ func TestEveryLightTypeGetsItsDiscoveryConfig(t *testing.T) {
 	tests := []struct {
 		kind, slug, uid, modes, device string
 	}{
-		{"Extended color light", "desk-lamp", "0017880102030405-0b", `["color_temp","xy"]`,
+		// A lamp with colour temperature says its own range (from its capabilities).
+		{"Extended color light", "desk-lamp", "0017880102030405-0b", `["color_temp","xy"],"min_mireds":153,"max_mireds":500`,
 			`"name":"Desk lamp",` + signify + `,"model":"Hue color lamp (LCT015)","sw_version":"1.104.2","suggested_area":"Living room"`},
-		{"Color temperature light", "küche-decke", "0017880102030401-0b", `["color_temp"]`,
+		{"Color temperature light", "küche-decke", "0017880102030401-0b", `["color_temp"],"min_mireds":153,"max_mireds":454`,
 			`"name":"Küche Decke",` + signify + `,"model":"Hue ambiance lamp (LTW001)","sw_version":"1.104.2","suggested_area":"Kitchen"`},
 		{"Dimmable light", "lámpara-sala", "0017880102030402-0b", `["brightness"]`,
 			`"name":"Lámpara sala",` + signify + `,"model":"Hue white lamp (LWB010)","sw_version":"1.104.2","suggested_area":"Living room"`},

@@ -148,12 +148,17 @@ func (s *bridgeState) supported(id string, st hue.State) hue.State {
 	s.mu.Lock()
 	e := s.lights[id]
 	var modes []string
+	var ctMin, ctMax uint16
 	if e != nil {
 		modes = colorModes(e.light)
+		ctMin, ctMax = e.light.CTMin, e.light.CTMax
 	}
 	s.mu.Unlock()
 	if e == nil {
 		return st
+	}
+	if st.Has(hue.FieldCT) && ctMin > 0 {
+		st.CT = min(max(st.CT, ctMin), ctMax) // the lamp's range; the bridge refuses what is outside it
 	}
 	if slices.Equal(modes, []string{modeOnOff}) {
 		st.Fields &^= hue.FieldBri

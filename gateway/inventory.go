@@ -112,7 +112,8 @@ func (s *bridgeState) inventory() (inventory.Inventory, bool) {
 		inv.Lights = append(inv.Lights, inventory.Light{
 			ID: l.ID, Name: l.Name, Type: l.Type, ModelID: l.ModelID, ProductName: l.ProductName,
 			UniqueID: l.UniqueID, Manufacturer: l.Manufacturer, SwVersion: l.SwVersion,
-			ColorModes: colorModes(l), StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
+			ColorModes: colorModes(l), MinMireds: l.CTMin, MaxMireds: l.CTMax,
+			StateTopic: s.lightTopic(e.slug), SetTopic: s.setTopic(kindLight, e.slug),
 		})
 	}
 	for _, id := range sortedKeys(s.groups) {

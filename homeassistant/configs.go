@@ -2,6 +2,7 @@ package homeassistant
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/huegate/huegate/hue"
@@ -50,6 +51,8 @@ type lightConfig struct {
 	StateTopic          string         `json:"state_topic"`
 	BrightnessScale     int            `json:"brightness_scale"`
 	SupportedColorModes []string       `json:"supported_color_modes"`
+	MinMireds           uint16         `json:"min_mireds,omitempty"` // the lamp's range, not Home Assistant's 153-500 guess
+	MaxMireds           uint16         `json:"max_mireds,omitempty"`
 	Flash               bool           `json:"flash"` // huegate takes no flash command
 	Availability        []availability `json:"availability"`
 	AvailabilityMode    string         `json:"availability_mode"`
@@ -162,7 +165,7 @@ func (n names) light(b bridge, l inventory.Light, objectID, room string) lightCo
 	} else if l.ModelID != "" {
 		model += " (" + l.ModelID + ")"
 	}
-	return lightConfig{
+	c := lightConfig{
 		UniqueID: nodeID + "_" + objectID, Schema: "json",
 		CommandTopic: l.SetTopic, StateTopic: l.StateTopic,
 		BrightnessScale: 254, SupportedColorModes: l.ColorModes,
@@ -173,6 +176,10 @@ func (n names) light(b bridge, l inventory.Light, objectID, room string) lightCo
 			ViaDevice: b.device, SuggestedArea: room},
 		Origin: n.origin(),
 	}
+	if slices.Contains(l.ColorModes, "color_temp") {
+		c.MinMireds, c.MaxMireds = l.MinMireds, l.MaxMireds
+	}
+	return c
 }
 
 func (n names) group(b bridge, g inventory.Group, objectID string) lightConfig {

@@ -234,3 +234,20 @@ func TestRealBridgeCapturesResolve(t *testing.T) {
 		})
 	}
 }
+
+// A lamp's colour-temperature range comes from its capabilities; lamps
+// without colour temperature have none.
+func TestLightsCarryTheirColourTemperatureRange(t *testing.T) {
+	s := huetest.NewServer(t, fixture)
+	lights, err := newClient(t, s, s.Bridge.Key()).Lights(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]uint16{}
+	for _, l := range lights {
+		got[l.ID] = [2]uint16{l.CTMin, l.CTMax}
+	}
+	if got["1"] != [2]uint16{153, 454} || got["3"] != [2]uint16{153, 500} || got["2"] != [2]uint16{} {
+		t.Fatalf("ranges %v", got)
+	}
+}

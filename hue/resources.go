@@ -21,6 +21,9 @@ type Light struct {
 	ProductName  string
 	UniqueID     string
 	SwVersion    string
+	// CTMin and CTMax are the colour temperatures (mired) the lamp can
+	// show, from its capabilities; 0 when it does not say.
+	CTMin, CTMax uint16
 	State        LightState
 }
 
@@ -63,6 +66,19 @@ func DecodeLights(body []byte) ([]Light, error) {
 	return decodeMap(body, "lights", lightFrom, func(l Light) string { return l.ID })
 }
 
+// lightJSON is huego's light with the capabilities huego leaves out.
+type lightJSON struct {
+	huego.Light
+	Capabilities struct {
+		Control struct {
+			CT *struct {
+				Min uint16 `json:"min"`
+				Max uint16 `json:"max"`
+			} `json:"ct"`
+		} `json:"control"`
+	} `json:"capabilities"`
+}
+
 // Groups reads every group in one request, sorted by numeric id.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
 	body, err := c.get(ctx, OpGroups, "/groups")
@@ -92,7 +108,8 @@ func decodeMap[H, T any](body []byte, what string, from func(string, H) T, id fu
 	return out, nil
 }
 
-func lightFrom(id string, l huego.Light) Light {
+func lightFrom(id string, j lightJSON) Light {
+	l := j.Light
 	out := Light{
 		ID: id, Name: l.Name, Type: l.Type, ModelID: l.ModelID,
 		Manufacturer: l.ManufacturerName, ProductName: l.ProductName,
@@ -100,6 +117,9 @@ func lightFrom(id string, l huego.Light) Light {
 	}
 	if l.State != nil {
 		out.State = stateFrom(*l.State)
+	}
+	if ct := j.Capabilities.Control.CT; ct != nil && ct.Min > 0 && ct.Max > ct.Min {
+		out.CTMin, out.CTMax = ct.Min, ct.Max
 	}
 	return out
 }

@@ -24,7 +24,10 @@ type Light struct {
 	ModelID, ProductName, UniqueID string
 	Manufacturer, SwVersion        string
 	ColorModes                     []string // onoff, brightness, or color_temp and/or xy
-	StateTopic, SetTopic           string
+	// MinMireds and MaxMireds bound the colour temperature it can show; 0
+	// when the light does not say.
+	MinMireds, MaxMireds uint16
+	StateTopic, SetTopic string
 }
 
 // Group is one group and its topics.
