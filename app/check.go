@@ -142,6 +142,38 @@ func NameProblems(cfg *config.Config, invs map[string]Inventory) config.Problems
 	return p
 }
 
+// NamedTwice is a warning for each light or group a mapping names twice
+// (by name and by id, say): harmless, but likely not what was meant.
+func NamedTwice(cfg *config.Config, invs map[string]Inventory) []string {
+	var w []string
+	for i, m := range cfg.Mappings {
+		inv, ok := invs[cfg.BridgeOf(m.Bridge)]
+		if !ok {
+			continue
+		}
+		w = append(w, twice(fmt.Sprintf("mappings[%d].lights", i), "light", m.Lights, inv.lights)...)
+		w = append(w, twice(fmt.Sprintf("mappings[%d].groups", i), "group", m.Groups, inv.groups)...)
+	}
+	return w
+}
+
+func twice(key, kind string, refs []mapping.Ref, known []mapping.Named) []string {
+	var w []string
+	first := map[string]int{}
+	for j, r := range refs {
+		ids, err := mapping.Resolve(kind, []mapping.Ref{r}, known)
+		if err != nil {
+			continue // a problem of its own
+		}
+		if k, ok := first[ids[0]]; ok {
+			w = append(w, fmt.Sprintf("%s[%d]: the same %s as %s[%d] (id %s)", key, j, kind, key, k, ids[0]))
+			continue
+		}
+		first[ids[0]] = j
+	}
+	return w
+}
+
 func refProblems(key, kind string, refs []mapping.Ref, known []mapping.Named) config.Problems {
 	var p config.Problems
 	for j, r := range refs {
@@ -204,6 +236,9 @@ func (a *App) checkNames(ctx context.Context, cfg *config.Config) error {
 	}
 	if p := NameProblems(cfg, invs); len(p) > 0 {
 		return &ConfigError{Where: ConfigName(cfg), Problems: p}
+	}
+	for _, w := range NamedTwice(cfg, invs) {
+		a.log.Warn().Msg("config: " + w)
 	}
 	return nil
 }

@@ -144,3 +144,16 @@ func TestParseWithoutEnvIgnoresTheEnvironment(t *testing.T) {
 		t.Fatal("Parse should apply the environment (else this test proves nothing)")
 	}
 }
+
+// HUEGATE_HTTP_LISTEN= turns the listener off, as "" does in the file.
+func TestAnEmptyListenVariableTurnsTheListenerOff(t *testing.T) {
+	t.Setenv("HUEGATE_HTTP_LISTEN", "")
+	t.Setenv("HUEGATE_MQTT_WS_LISTEN", "")
+	c, err := Parse([]byte("mqtt: {broker: embedded}\nmappings: [{topic: a, lights: [1]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Listen != "" || c.MQTT.WSListen != "" {
+		t.Fatalf("http.listen %q, mqtt.ws_listen %q; want both off", c.HTTP.Listen, c.MQTT.WSListen)
+	}
+}

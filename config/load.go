@@ -68,6 +68,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 	if p := sectionProblems(v); len(p) > 0 {
 		return c, p
 	}
+	emptyEnvTurnsOff(v)
 	c.Bridges = r.bridges()
 	c.MQTT = r.mqtt()
 	c.HTTP = r.http()
@@ -99,6 +100,21 @@ func unlessRead(checks, read Problems) Problems {
 		out = append(out, p)
 	}
 	return out
+}
+
+// offKeys are the listeners an empty value turns off.
+var offKeys = []string{"mqtt.ws_listen", "http.listen"}
+
+// emptyEnvTurnsOff reads HUEGATE_HTTP_LISTEN= (set, empty) as "" for the
+// listeners an empty value turns off: viper ignores empty variables, and
+// the README's `""` must work from the environment too.
+func emptyEnvTurnsOff(v *viper.Viper) {
+	for _, k := range offKeys {
+		name := "HUEGATE_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_"))
+		if val, ok := os.LookupEnv(name); ok && val == "" {
+			v.Set(k, "")
+		}
+	}
 }
 
 func firstLine(err error) string {

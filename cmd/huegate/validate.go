@@ -73,6 +73,9 @@ func (g *globals) validate(ctx context.Context) error {
 	if len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}
+	for _, w := range app.NamedTwice(cfg, invs) {
+		fmt.Fprintln(g.stderr, "warning:", w)
+	}
 	g.printValid(g.stdout, cfg, len(invs), len(unchecked))
 	return nil
 }

@@ -139,3 +139,15 @@ func TestRunStopsAtStartUpWithTheLinesOfValidate(t *testing.T) {
 		t.Fatalf("run without a key: exit %d\n%s", code, runErr)
 	}
 }
+
+func TestValidateWarnsAboutALightNamedTwice(t *testing.T) {
+	s := huetest.NewServer(t, fixture)
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key())+"mappings:\n  - {topic: a, lights: [\"Desk lamp\", 3, 5]}\n")
+	out, errOut, code := cli(t, "validate", "--config", path)
+	if code != 0 || !strings.Contains(errOut, "warning: mappings[0].lights[1]: the same light as mappings[0].lights[0] (id 3)") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "lights[2]") {
+		t.Fatalf("a light named once was warned about:\n%s", errOut)
+	}
+}
