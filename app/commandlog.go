@@ -26,5 +26,5 @@ func (c commandLog) Sent(kind, id string, st hue.State, newest time.Time, err er
 		ev = ev.Str("name", c.names[id])
 	}
 	ev.RawJSON("body", st.AppendJSON(nil)).
-		Dur("since_message", time.Since(newest).Round(time.Millisecond)).Msg(msg)
+		Int64("since_message_ms", time.Since(newest).Milliseconds()).Msg(msg)
 }

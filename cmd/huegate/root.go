@@ -41,22 +41,43 @@ state back to MQTT.`,
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then the first of ./config.yaml, ~/.config/huegate/config.yaml, /etc/huegate/config.yaml)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto (console on a terminal, JSON otherwise), console, json")
-	// One line per command, each in its own file.
-	root.AddCommand(newRunCmd(g))
+	// One line per command, each in its own file. Only the commands that
+	// read or write the config file take --config.
+	root.AddCommand(g.withConfig(newRunCmd(g)))
 	root.AddCommand(newVersionCmd(g))
-	root.AddCommand(newInitCmd(g))
+	root.AddCommand(g.withConfig(newInitCmd(g)))
 	root.AddCommand(newDiscoverCmd(g))
-	root.AddCommand(newPairCmd(g))
-	root.AddCommand(newLightsCmd(g))
-	root.AddCommand(newValidateCmd(g))
+	root.AddCommand(g.withConfig(newPairCmd(g)))
+	root.AddCommand(g.withConfig(newLightsCmd(g)))
+	root.AddCommand(g.withConfig(newValidateCmd(g)))
 	root.AddCommand(newEmulateCmd(g))
-	root.AddCommand(newDumpCmd(g))
+	root.AddCommand(g.withConfig(newDumpCmd(g)))
 	root.AddCommand(newDemoCmd(g))
 	root.AddCommand(newBenchCmd(g))
+	for _, c := range root.Commands() {
+		if c.Args == nil {
+			continue
+		}
+		c.Args = noArgs
+	}
 	return root
+}
+
+// withConfig gives a command the --config flag.
+func (g *globals) withConfig(c *cobra.Command) *cobra.Command {
+	c.Flags().StringVarP(&g.configPath, "config", "c", "", "config file (default $HUEGATE_CONFIG, then the first of ./config.yaml, ~/.config/huegate/config.yaml, /etc/huegate/config.yaml)")
+	return c
+}
+
+// noArgs refuses arguments in words that say so; cobra's own message
+// ("unknown command") suggests a subcommand that does not exist.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return &exitError{2, fmt.Errorf("%s takes no arguments, got %q (options start with --; see %s --help)", c.CommandPath(), args[0], c.CommandPath())}
+	}
+	return nil
 }
 
 // execute runs the CLI and returns the process exit code.
