@@ -92,6 +92,7 @@ func (c *Client) pahoOptions(clean bool) *paho.ClientOptions {
 		// Clean session off: the broker keeps the subscriptions and queues
 		// QoS 1 messages while huegate reconnects. See connectOnce.
 		SetCleanSession(clean).
+		SetStore(noStore{}).
 		SetOrderMatters(true). // handlers in broker order; see the package doc
 		// run reconnects instead of paho: see connection.go for why.
 		SetAutoReconnect(false).
