@@ -2,10 +2,13 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/mapping"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -56,5 +59,24 @@ func TestStatePayloadsCarryTheZigbee2MQTTFields(t *testing.T) {
 		if !reflect.DeepEqual(got, w) {
 			t.Errorf("%s = %s\nwant %+v", topic, m.Payload, w)
 		}
+	}
+}
+
+// A change made in the Hue app by hue and saturation shows as that colour:
+// the bridge's xy follows hue/sat, and so does the state topic.
+func TestAHueAndSaturationChangeShowsAsItsColour(t *testing.T) {
+	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(50*time.Millisecond))
+	rec := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/desk-lamp/state")
+	if err := s.bridge.Bridge.SetLightState("3", map[string]any{"hue": 0, "sat": 254}); err != nil {
+		t.Fatal(err)
+	}
+	wx, wy, _ := mapping.RGBToXY(255, 0, 0)
+	m := rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return strings.Contains(string(m.Payload), `"colormode":"hs"`) })
+	var got z2mState
+	if err := json.Unmarshal(m.Payload, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Color == nil || math.Abs(got.Color.X-wx) > 1e-3 || math.Abs(got.Color.Y-wy) > 1e-3 || got.Color.Hue != 0 || got.Color.Saturation != 100 {
+		t.Fatalf("red by hue/sat shows as %s", m.Payload)
 	}
 }

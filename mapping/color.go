@@ -124,3 +124,30 @@ func linear(v float64) float64 {
 	}
 	return v / 12.92
 }
+
+// HSToXY is the CIE xy of a Hue hue (0..65535 around the wheel) and
+// saturation (0..254) at full value, through RGBToXY: what a bridge reports
+// as xy after a light was set by hue and saturation.
+func HSToXY(hue, sat float64) (x, y float64, ok bool) {
+	h := math.Mod(hue/65536*6, 6)
+	s := math.Min(math.Max(sat/254, 0), 1)
+	c := s
+	x1 := c * (1 - math.Abs(math.Mod(h, 2)-1))
+	var r, g, b float64
+	switch int(h) {
+	case 0:
+		r, g = c, x1
+	case 1:
+		r, g = x1, c
+	case 2:
+		g, b = c, x1
+	case 3:
+		g, b = x1, c
+	case 4:
+		r, b = x1, c
+	default:
+		r, b = c, x1
+	}
+	m := 1 - c
+	return RGBToXY((r+m)*255, (g+m)*255, (b+m)*255)
+}

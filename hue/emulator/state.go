@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/huegate/huegate/mapping"
 )
 
 // LightState is the part of a light's state tests usually look at.
@@ -184,6 +186,20 @@ func setColorMode(m map[string]any, names []string) {
 		m["colormode"] = "ct"
 	case has("hue", "sat", "hue_inc", "sat_inc"):
 		m["colormode"] = "hs"
+		hsToXY(m)
+	}
+}
+
+// hsToXY recomputes xy from hue and saturation, as a bridge does: its xy
+// always says the colour the light shows, whichever way it was set.
+func hsToXY(m map[string]any) {
+	h, okH := m["hue"].(float64)
+	s, okS := m["sat"].(float64)
+	if _, hasXY := m["xy"]; !hasXY || !okH || !okS {
+		return
+	}
+	if x, y, ok := mapping.HSToXY(h, s); ok {
+		m["xy"] = []any{math.Round(x*1e4) / 1e4, math.Round(y*1e4) / 1e4}
 	}
 }
 
