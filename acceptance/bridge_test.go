@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -55,6 +56,9 @@ func (r *bridgeRequest) String() string {
 // bridgeLog records every request between huegate and the bridge.
 type bridgeLog struct {
 	key string
+	// answer, when set, may answer a request in the bridge's place (a
+	// bridge that misbehaves); it reports whether it did.
+	answer atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 
 	mu      sync.Mutex
 	events  int
@@ -83,7 +87,9 @@ func startProxy(t *testing.T, target, key string) (*bridgeLog, string) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		req := l.arrived(r.Method, r.URL.Path, body)
-		rp.ServeHTTP(w, r)
+		if f := l.answer.Load(); f == nil || !(*f)(w, r) {
+			rp.ServeHTTP(w, r)
+		}
 		l.answered(req)
 	}))
 	t.Cleanup(func() {
