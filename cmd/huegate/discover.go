@@ -101,7 +101,7 @@ func (g *globals) discover(ctx context.Context, f discoverFlags) error {
 		printFound(g, list)
 	}
 	if len(list) == 0 {
-		return notFound(f, err)
+		return notFound(f, opts.MDNSWait(), err)
 	}
 	return nil
 }
@@ -138,8 +138,8 @@ func printFound(g *globals, list []found) {
 }
 
 // notFound says what was tried and what to do instead.
-func notFound(f discoverFlags, err error) error {
-	msg := fmt.Sprintf("no Hue bridge answered over mDNS within %s", f.timeout)
+func notFound(f discoverFlags, listened time.Duration, err error) error {
+	msg := fmt.Sprintf("no Hue bridge answered over mDNS within %s", listened.Round(10*time.Millisecond))
 	switch {
 	case errors.Is(err, discover.ErrCloud):
 		msg += "; " + err.Error()

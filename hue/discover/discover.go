@@ -92,6 +92,19 @@ type Options struct {
 	Log       func(string)   // the mDNS library's log lines; nil drops them
 }
 
+// MDNSWait is how long Find listens for mDNS answers. They come within a
+// second on a quiet network; the rest of the timeout is kept for asking
+// each bridge (a second) and, when set, the cloud (40 % of it).
+func (o Options) MDNSWait() time.Duration {
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Second
+	}
+	if o.CloudURL != "" {
+		return o.Timeout * 3 / 5
+	}
+	return max(o.Timeout-time.Second, o.Timeout*3/5)
+}
+
 // Find looks for bridges over mDNS for most of the timeout. When none
 // answers and CloudURL is set, it asks the cloud in the time left. Every
 // bridge found is then described. When nothing is found, the error says
@@ -106,9 +119,7 @@ func Find(ctx context.Context, o Options) ([]Bridge, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	// mDNS answers come within a second on a quiet network; keep the last
-	// 40% for the cloud and for asking each bridge.
-	found, mdnsErr := MDNS(ctx, o.Service, o.Interface, o.Timeout*3/5, o.Log)
+	found, mdnsErr := MDNS(ctx, o.Service, o.Interface, o.MDNSWait(), o.Log)
 	var cloudErr error
 	if len(found) == 0 && o.CloudURL != "" {
 		found, cloudErr = Cloud(ctx, o.CloudURL)
