@@ -27,7 +27,8 @@ type stack struct {
 	broker  *mqtttest.Broker
 	bridge  *emulator.Server
 	app     *app.App
-	httpURL string // where /metrics and /healthz are served
+	httpURL string          // where /metrics and /healthz are served
+	logs    *testkit.Buffer // huegate's log, JSON lines
 }
 
 // startHuegate starts huegate on a broker the test has prepared, for the
@@ -53,7 +54,8 @@ http:
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, yaml)
 	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	s.logs = &testkit.Buffer{}
+	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), s.logs)).Level(zerolog.InfoLevel)
 	s.app, err = app.New(cfg, app.Options{Log: log, Version: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ type Bridge struct {
 	streamsOpen atomic.Int32
 	rate        int
 	fault       Fault
+	cmdFault    Fault // for commands only; see SetCommandFault
 	faultCh     chan struct{} // closed and replaced when the fault changes
 	log         []*entry
 	logCh       chan struct{} // closed and replaced when a request is logged or answered
@@ -132,6 +133,9 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		noAnswer()
 	}
 	if t.api && t.key == b.key && b.serveFault(sw, r, t, body) {
+		return
+	}
+	if e.command && t.key == b.key && b.serveCommandFault(sw, t, body) {
 		return
 	}
 	if e.command && !b.admit() {

@@ -159,3 +159,24 @@ func writeHuge(w http.ResponseWriter) {
 	}
 	_, _ = io.WriteString(w, tail)
 }
+
+// SetCommandFault makes the bridge answer every command with f while reads
+// keep working: a bridge in trouble (error 901 to every command) rather
+// than one that is gone. FaultNone heals it; FaultHang is not supported
+// here (use SetFault).
+func (b *Bridge) SetCommandFault(f Fault) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.cmdFault = f
+}
+
+func (b *Bridge) serveCommandFault(w http.ResponseWriter, t target, body []byte) bool {
+	b.mu.Lock()
+	f := b.cmdFault
+	b.mu.Unlock()
+	if f == FaultNone || f == FaultHang {
+		return false
+	}
+	writeFault(w, f, t.address(), body)
+	return true
+}
