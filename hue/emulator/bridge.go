@@ -46,7 +46,7 @@ type Bridge struct {
 	streamsOpen atomic.Int32
 	rate        int
 	fault       Fault
-	cmdFault    Fault // for commands only; see SetCommandFault
+	cmdFault    Fault         // for commands only; see SetCommandFault
 	faultCh     chan struct{} // closed and replaced when the fault changes
 	log         []*entry
 	logCh       chan struct{} // closed and replaced when a request is logged or answered
