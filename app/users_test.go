@@ -133,3 +133,49 @@ func TestABridgeFailingItsCommandsIsOffline(t *testing.T) {
 	status.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return string(m.Payload) == "online" && m.Time.After(t1) })
 	testkit.Eventually(t, 10*time.Second, "the value landed", func() bool { l, _ := s.bridge.Bridge.Light("3"); return l.Bri == 90 })
 }
+
+// A light removed while huegate was down left its retained state topic:
+// the run after clears it. A Hue-app change by hue and saturation shows as
+// that colour.
+func TestStaleTopicsAndHueSaturationColours(t *testing.T) {
+	broker := mqtttest.StartMosquitto(t)
+	mqtttest.Publish(t, broker.URL, "huegate/lights/old-lamp/state", []byte(`{"id":"99"}`), true)
+	rec := mqtttest.Subscribe(t, broker.URL, "huegate/lights/+/state")
+	s := startHuegate(t, broker, 50*time.Millisecond, "mappings:\n  - {topic: lights, lights: [3]}\n")
+	rec.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == "huegate/lights/old-lamp/state" && len(m.Payload) == 0 })
+
+	if err := s.bridge.Bridge.SetLightState("3", map[string]any{"hue": 0, "sat": 254}); err != nil {
+		t.Fatal(err)
+	}
+	m := rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool {
+		return m.Topic == "huegate/lights/desk-lamp/state" && strings.Contains(string(m.Payload), `"colormode":"hs"`)
+	})
+	var st struct {
+		Color struct{ X, Y float64 } `json:"color"`
+	}
+	if err := json.Unmarshal(m.Payload, &st); err != nil || st.Color.X < 0.69 || st.Color.Y > 0.31 {
+		t.Fatalf("red by hue and saturation shows as %s", m.Payload)
+	}
+}
+
+// /healthz tells the truth: a bridge that answers reads but has failed
+// every command for the whole window (30 s) makes huegate unhealthy, and a
+// command that lands makes it healthy again.
+func TestHealthSaysWhenEveryCommandFails(t *testing.T) {
+	t.Parallel()
+	s := startHuegate(t, mqtttest.StartMosquitto(t), 200*time.Millisecond, "mappings:\n  - {topic: lights, lights: [3]}\n")
+	s.bridge.Bridge.SetCommandFault(emulator.FaultError901)
+	mqtttest.NewPublisher(t, s.broker.URL).Publish("lights", []byte("90"), 1, false)
+	testkit.Eventually(t, 45*time.Second, "/healthz to say every command failed", func() bool {
+		code, body := testkit.Get(t, s.httpURL+"/healthz")
+		return code == 503 && strings.Contains(body, "every command failed for")
+	})
+	s.bridge.Bridge.SetCommandFault(emulator.FaultNone)
+	testkit.Eventually(t, 10*time.Second, "/healthz ok once the value landed", func() bool {
+		code, _ := testkit.Get(t, s.httpURL+"/healthz")
+		return code == 200
+	})
+	if l, _ := s.bridge.Bridge.Light("3"); l.Bri != 90 {
+		t.Fatalf("the value kept during the failures did not land: bri %d", l.Bri)
+	}
+}
