@@ -142,7 +142,9 @@ func TestStaleTopicsAndHueSaturationColours(t *testing.T) {
 	mqtttest.Publish(t, broker.URL, "huegate/lights/old-lamp/state", []byte(`{"id":"99"}`), true)
 	rec := mqtttest.Subscribe(t, broker.URL, "huegate/lights/+/state")
 	s := startHuegate(t, broker, 50*time.Millisecond, "mappings:\n  - {topic: lights, lights: [3]}\n")
-	rec.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == "huegate/lights/old-lamp/state" && len(m.Payload) == 0 })
+	rec.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool {
+		return m.Topic == "huegate/lights/old-lamp/state" && len(m.Payload) == 0
+	})
 
 	if err := s.bridge.Bridge.SetLightState("3", map[string]any{"hue": 0, "sat": 254}); err != nil {
 		t.Fatal(err)
