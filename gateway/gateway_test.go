@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -100,34 +99,3 @@ func mqttPublish(t *testing.T, s *stack, topic, payload string) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// Lights on one topic take turns: a slider moved at 100 values a second over
-// two lights gives each its first command before either gets a second, and
-// their command counts stay within one of each other.
-func TestLightsOnOneTopicTakeTurns(t *testing.T) {
-	two := mapping.Mapping{Topic: "lights", Lights: []mapping.Ref{{ID: "3"}, {ID: "31"}}, Range: mapping.DefaultRange}
-	s := newStack(t, []mapping.Mapping{two}, stackOptions{})
-	pub := mqttPublisher(t, s)
-	tick := time.NewTicker(10 * time.Millisecond) // the slider's pace, not synchronisation
-	defer tick.Stop()
-	for v := 1; v <= 50; v++ {
-		<-tick.C
-		pub.Publish("lights", []byte(strconv.Itoa(v*5)), 1, false)
-	}
-	for _, id := range []string{"3", "31"} {
-		s.waitLight(t, id, func(l emulator.LightState) bool { return l.Bri == 250 })
-	}
-	var order []string
-	count := map[string]int{}
-	for _, c := range s.bridge.Bridge.Commands() {
-		id := strings.Split(c.Path, "/")[4]
-		order = append(order, id)
-		count[id]++
-	}
-	if d := count["3"] - count["31"]; d > 1 || d < -1 {
-		t.Errorf("commands per light %v: one light got ahead (order %v)", count, order)
-	}
-	if len(order) >= 2 && order[0] == order[1] {
-		t.Errorf("a light got its second command before the other its first: %v", order)
-	}
-}

@@ -255,26 +255,6 @@ func TestAnEmptyLightsAnswerClearsNothing(t *testing.T) {
 	}
 }
 
-// Two lights swapping names in the Hue app: each state topic ends with its
-// new owner's state, retained, none cleared.
-func TestLightsSwappingNamesKeepBothStateTopics(t *testing.T) {
-	s := newStack(t, []mapping.Mapping{deskMapping()}, stateOn(50*time.Millisecond))
-	mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/spot-1/state").
-		WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return len(m.Payload) > 0 })
-	if err := s.bridge.Bridge.RenameLights(map[string]string{"3": "Spot #1", "5": "Desk lamp"}); err != nil {
-		t.Fatal(err)
-	}
-	reads := len(s.bridge.Bridge.Requests())
-	testkit.Eventually(t, 10*time.Second, "four more polls", func() bool { return len(s.bridge.Bridge.Requests()) >= reads+8 })
-	later := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/+/state")
-	for topic, id := range map[string]string{"huegate/lights/spot-1/state": `"id":"3"`, "huegate/lights/desk-lamp/state": `"id":"5"`} {
-		m := later.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return m.Topic == topic })
-		if !strings.Contains(string(m.Payload), id) {
-			t.Errorf("%s = %s, want the light with %s", topic, m.Payload, id)
-		}
-	}
-}
-
 // failingCommands is a bridge whose reads work and whose commands all fail
 // with error 901 while failing is set: a bridge in trouble, not one that
 // is off.
