@@ -67,6 +67,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 		x.stop()
 		return nil, err
 	}
+	x.logListening(len(cfg.MQTT.Users) > 0)
 	return a, nil
 }
 
@@ -80,17 +81,15 @@ func (a *App) build(cfg *config.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	state := &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg)}
+	a.x.mountPage(cfg, a.client)
 	a.ha = newDiscovery(cfg, a.client, o.Version, a.log)
-	if a.ha != nil {
-		state.OnInventory = a.ha.Update
-	}
+	state := &gateway.StateOptions{Prefix: cfg.MQTT.Prefix, PollInterval: statePollInterval(cfg), OnInventory: a.inventoryHooks()}
 	gw := map[string]gateway.Bridge{}
 	for name, c := range bridges {
 		gw[name] = c
 	}
 	a.gateway, err = gateway.New(gateway.Options{
-		Broker: a.client, Bridges: gw, Budgets: budgets, Events: a.x.events, Log: a.log, State: state,
+		Broker: a.gatewayBroker(), Bridges: gw, Budgets: budgets, Events: a.x.events, Log: a.log, State: state,
 	})
 	if err != nil {
 		a.client.Close(time.Second)
@@ -113,6 +112,7 @@ func (a *App) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	a.x.showMappings(a.cfg.Mappings)
 	if err := retry(ctx, a.log, "bridge", func() error { return a.gateway.Start(ctx, a.cfg.Mappings) }); err != nil {
 		return err
 	}
@@ -166,7 +166,8 @@ func (a *App) Pending() int { return a.gateway.Pending() }
 // Broker is the built-in broker; nil unless mqtt.broker is embedded.
 func (a *App) Broker() *embedded.Broker { return a.x.broker }
 
-// HTTPAddr is where /metrics and /healthz are served; "" when they are not.
+// HTTPAddr is where the control page, /metrics and /healthz are served; ""
+// when they are not.
 func (a *App) HTTPAddr() string {
 	if a.x.http == nil {
 		return ""

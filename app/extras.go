@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"syscall"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/huegate/huegate/gateway"
 	"github.com/huegate/huegate/metrics"
 	"github.com/huegate/huegate/mqtt/embedded"
+	"github.com/huegate/huegate/web"
 	"github.com/rs/zerolog"
 )
 
@@ -25,6 +27,8 @@ type extras struct {
 	broker  *embedded.Broker // nil unless mqtt.broker is embedded
 	metrics *metrics.Metrics
 	http    *metrics.Server // nil when http.listen is ""
+	mux     *http.ServeMux  // what http serves
+	page    *web.Page       // nil when http.listen is "" or http.page is false
 	events  gateway.Events  // the metrics and Options.Events
 }
 
@@ -47,14 +51,13 @@ func startExtras(cfg *config.Config, o Options) (*extras, error) {
 		x.broker = b
 	}
 	if cfg.HTTP.Listen != "" {
-		s, err := metrics.Serve(cfg.HTTP.Listen, x.metrics.Handler())
+		s, err := metrics.Serve(cfg.HTTP.Listen, x.httpHandler(cfg))
 		if err != nil {
 			x.stop()
 			return nil, listenError("http.listen", cfg.HTTP.Listen, err)
 		}
 		x.http = s
 	}
-	x.logListening(len(cfg.MQTT.Users) > 0)
 	return x, nil
 }
 
@@ -68,7 +71,11 @@ func (x *extras) logListening(users bool) {
 		ev.Bool("users", users).Msg("built-in broker listening")
 	}
 	if s := x.http; s != nil {
-		x.log.Info().Str("metrics", "http://"+s.Addr()+"/metrics").Str("health", "http://"+s.Addr()+"/healthz").Msg("serving metrics and health")
+		ev := x.log.Info()
+		if x.page != nil {
+			ev = ev.Str("page", "http://"+s.Addr()+"/")
+		}
+		ev.Str("metrics", "http://"+s.Addr()+"/metrics").Str("health", "http://"+s.Addr()+"/healthz").Msg("serving metrics and health")
 	}
 }
 
@@ -97,6 +104,9 @@ func brokerUsers(us []config.User) []embedded.User {
 // stop ends the metrics server and the built-in broker. Call it after
 // huegate's own client has said goodbye to the broker.
 func (x *extras) stop() {
+	if x.page != nil {
+		x.page.Close() // its sockets are hijacked: the server's Close leaves them
+	}
 	if x.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

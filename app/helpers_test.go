@@ -37,6 +37,13 @@ type stack struct {
 // homeassistant).
 func startHuegate(t *testing.T, broker *mqtttest.Broker, poll time.Duration, more string) *stack {
 	t.Helper()
+	return startHuegateHTTP(t, broker, poll, "", more)
+}
+
+// startHuegateHTTP is startHuegate with more keys for the http section
+// (indented by two spaces), such as auth_token.
+func startHuegateHTTP(t *testing.T, broker *mqtttest.Broker, poll time.Duration, httpKeys, more string) *stack {
+	t.Helper()
 	hideEnvironment(t)
 	s := &stack{broker: broker, bridge: huetest.NewServer(t, fixture)}
 	yaml := fmt.Sprintf(`bridge:
@@ -49,7 +56,7 @@ mqtt:
   client_id: huegate-test
 http:
   listen: 127.0.0.1:0
-%s`, s.bridge.URL, s.bridge.Bridge.Key(), poll, broker.URL, more)
+%s%s`, s.bridge.URL, s.bridge.Bridge.Key(), poll, broker.URL, httpKeys, more)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, yaml)

@@ -169,7 +169,9 @@ func (a *App) applyMappings(ctx context.Context, cfg *config.Config) error {
 		return &ConfigError{Where: ConfigName(cfg), Problems: p}
 	}
 	before := a.gateway.Topics()
+	a.x.showMappings(cfg.Mappings) // first, so the page keeps what new topics replay
 	if err := a.gateway.SetMappings(ctx, cfg.Mappings); err != nil {
+		a.x.showMappings(a.cfg.Mappings)
 		return a.bridgeFailed(err) // e.g. the bridge went down since the check
 	}
 	next := *a.cfg

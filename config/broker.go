@@ -20,9 +20,13 @@ type User struct {
 	Password string
 }
 
-// HTTP is the metrics and health endpoint.
+// HTTP is the control page, the metrics and the health endpoint.
 type HTTP struct {
 	Listen string // host:port; "" disables
+	// AuthToken is what the control page asks for (a secret, like a
+	// password); "" lets anyone who can reach a loopback listener in.
+	AuthToken string
+	Page      bool // serve the control page at /
 }
 
 // Embedded reports whether huegate runs its own broker.
@@ -68,7 +72,11 @@ func (r *reader) users() []User {
 }
 
 func (r *reader) http() HTTP {
-	return HTTP{Listen: strings.TrimSpace(r.str("http.listen"))}
+	return HTTP{
+		Listen:    strings.TrimSpace(r.str("http.listen")),
+		AuthToken: r.str("http.auth_token"),
+		Page:      r.bool("http.page"),
+	}
 }
 
 // validateEmbedded checks the built-in broker's keys when it is used.
@@ -125,6 +133,14 @@ func validateHTTP(h HTTP) Problems {
 	}
 	if msg := addrProblem(h.Listen); msg != "" {
 		return Problems{"http.listen: " + msg}
+	}
+	// The page moves the lights: on an address others can reach, it takes a
+	// token. Metrics and health alone need none.
+	if h.Page && h.AuthToken == "" && !embedded.IsLoopback(h.Listen) {
+		return Problems{fmt.Sprintf("http.auth_token: must be set when http.listen (%s) is not a loopback address, since the control page there can move the lights; or set http.page: false to serve only /metrics and /healthz", h.Listen)}
+	}
+	if h.AuthToken != "" && len(h.AuthToken) < 12 {
+		return Problems{"http.auth_token: too short (fewer than 12 characters); use a long random string, e.g. from `openssl rand -hex 16`"}
 	}
 	return nil
 }

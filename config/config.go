@@ -85,6 +85,8 @@ var defaults = map[string]any{
 	"mqtt.listen":               "127.0.0.1:1883",
 	"mqtt.ws_listen":            "127.0.0.1:9001",
 	"http.listen":               "127.0.0.1:8081",
+	"http.auth_token":           "",
+	"http.page":                 true,
 
 	"homeassistant.enabled":          false,
 	"homeassistant.discovery_prefix": "homeassistant",

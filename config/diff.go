@@ -34,9 +34,7 @@ func Diff(old, cur *Config) Changes {
 		c.Restart = append(c.Restart, prefixed(key, bridgeChanges(o, n))...)
 	}
 	c.Restart = append(c.Restart, prefixed("mqtt", mqttChanges(old.MQTT, cur.MQTT))...)
-	if old.HTTP.Listen != cur.HTTP.Listen {
-		c.Restart = append(c.Restart, "http.listen")
-	}
+	c.Restart = append(c.Restart, prefixed("http", httpChanges(old.HTTP, cur.HTTP))...)
 	c.Restart = append(c.Restart, prefixed("homeassistant", haChanges(old.HomeAssistant, cur.HomeAssistant))...)
 	slices.Sort(c.Restart)
 	return c
@@ -109,4 +107,12 @@ func unionKeys(a, b map[string]Bridge) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func httpChanges(a, b HTTP) changed {
+	var c changed
+	c.add("listen", a.Listen != b.Listen)
+	c.add("auth_token", a.AuthToken != b.AuthToken)
+	c.add("page", a.Page != b.Page)
+	return c
 }

@@ -159,6 +159,9 @@ func (g *globals) printDemo(a *app.App, emu *emulator.Server) {
 	b := a.Broker()
 	host, port, _ := net.SplitHostPort(b.Addr())
 	w := g.stdout
+	if h := a.HTTPAddr(); h != "" {
+		fmt.Fprintf(w, "\nControl page: http://%s/ (open it in a browser)\n", h)
+	}
 	fmt.Fprintf(w, "\nhuegate demo: a built-in MQTT broker, an emulated Hue bridge and the gateway, in this process.\n\n")
 	fmt.Fprintf(w, "  MQTT broker      tcp://%s\n", b.Addr())
 	if ws := b.WSAddr(); ws != "" {
