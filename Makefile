@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
-.PHONY: build test lint fuzz soak bench demo clean release
+.PHONY: build test lint fuzz soak bench demo clean release screenshot
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o huegate ./cmd/huegate
@@ -68,6 +68,12 @@ bench: build
 	@if command -v mosquitto >/dev/null 2>&1 || test -x /usr/sbin/mosquitto; then \
 		./huegate bench --broker mosquitto --scenario ingest $(BENCHFLAGS); \
 	else echo "mosquitto not found: ingest through Mosquitto skipped"; fi
+
+# The README's pictures of the control page, taken by its browser test
+# against huegate, the emulator and Mosquitto (needs chromium).
+screenshot:
+	mkdir -p docs
+	HUEGATE_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -run '^TestBrowserScreenshot$$' ./app
 
 clean:
 	rm -rf huegate dist

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -32,6 +33,7 @@ var (
 	demoMetrics = regexp.MustCompile(`Metrics, health +(http://127\.0\.0\.1:\d+/metrics) `)
 	demoTry     = regexp.MustCompile(`(?m)^  (mosquitto_(?:pub|sub) .*)$`)
 	demoStopped = regexp.MustCompile(`Ctrl-C stops\.`)
+	demoPage    = regexp.MustCompile(`^Control page: (http://127\.0\.0\.1:\d+/) `)
 )
 
 // startDemo runs `huegate demo` with every port picked by the system
@@ -307,6 +309,32 @@ func TestDemo(t *testing.T) {
 				t.Errorf("emulated %s after the scene: %s, want %v", slug, data, bridgeWant)
 			}
 		}
+	})
+
+	t.Run("the control page's address comes first, and the page moves the lights", func(t *testing.T) {
+		first := strings.TrimSpace(d.p.stdout.String())
+		m := demoPage.FindStringSubmatch(strings.SplitN(first, "\n", 2)[0])
+		if m == nil {
+			t.Fatalf("the demo's first line is not the control page's address:\n%s", first)
+		}
+		page := m[1]
+		if html := string(httpGet(t, page)); !strings.Contains(html, "<title>huegate</title>") || !strings.Contains(html, "/assets/app.js") {
+			t.Fatalf("%s is not the control page:\n%s", page, html)
+		}
+		// The page's socket, as its script uses it: a value on a shared
+		// topic is a retained publish every client sees, and reaches the lights.
+		others := mqtttest.Subscribe(t, d.broker, "lights")
+		ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(page, "http://", "ws://", 1)+"ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		from := len(d.commands("light", "2"))
+		if err := ws.WriteJSON(map[string]string{"topic": "lights", "payload": "77"}); err != nil {
+			t.Fatal(err)
+		}
+		others.WaitFor(t, wait, payloadIs("lights", "77"))
+		d.waitCommand(t, from, "light", "2", `{"on":true,"bri":77,"transitiontime":1}`)
 	})
 
 	t.Run("Ctrl-C (SIGINT) stops the demo with exit code 0", func(t *testing.T) {

@@ -80,6 +80,10 @@ func TestBrokenBrokerConfigsNameTheirKey(t *testing.T) {
 			`mqtt.users[1].username: "a" is already listed in mqtt.users[0]`},
 		{"typo in a user", "mqtt: {broker: embedded, users: [{username: a, pasword: x}]}\n", "mqtt.users[0].pasword: unknown key"},
 		{"http address", "http: {listen: 'localhost'}\n", `http.listen: "localhost" is not host:port`},
+		{"page open to the network", "http: {listen: '0.0.0.0:8081'}\n",
+			"http.auth_token: must be set when http.listen (0.0.0.0:8081) is not a loopback address"},
+		{"short token", "http: {auth_token: 'abc'}\n", "http.auth_token: too short"},
+		{"token not a string", "http: {auth_token: {a: b}}\n", "http.auth_token: must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +112,29 @@ func TestPasswordsNeverAppearInProblems(t *testing.T) {
 		if strings.Contains(p.Error(), secret) {
 			t.Fatalf("problems quote a password:\n%s", p.Error())
 		}
+	}
+}
+
+// The page on a network address needs a token; metrics and health alone,
+// with the page off, do not.
+func TestThePageOnTheNetworkTakesAToken(t *testing.T) {
+	for _, yaml := range []string{
+		"http: {listen: '0.0.0.0:8081', page: false}\n",
+		"http: {listen: '0.0.0.0:8081', auth_token: 'long-enough-token'}\n",
+		"http: {listen: '[::1]:8081'}\n",
+	} {
+		c, err := Parse([]byte(yaml))
+		if err != nil {
+			t.Errorf("%s: %v", yaml, err)
+			continue
+		}
+		if c.HTTP.Page == strings.Contains(yaml, "page: false") {
+			t.Errorf("%s: page = %v", yaml, c.HTTP.Page)
+		}
+	}
+	_, err := Parse([]byte("http: {auth_token: 'short1'}\n"))
+	if err == nil || strings.Contains(err.Error(), "short1") {
+		t.Errorf("a short token: %v (it must be refused, and not quoted)", err)
 	}
 }
 

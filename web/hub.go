@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"sync"
 	"time"
 )
@@ -22,8 +23,10 @@ const brokerCheck = 500 * time.Millisecond
 type hub struct {
 	connected func() bool
 
-	mu       sync.Mutex
-	latest   map[string]string // topic -> payload
+	mu sync.Mutex
+	// latest is each topic's newest payload. Its buffers are reused, so
+	// keeping up with a busy topic allocates nothing while no page is open.
+	latest   map[string][]byte
 	clients  map[*client]struct{}
 	watching bool // the broker watcher runs
 	stop     chan struct{}
@@ -31,32 +34,30 @@ type hub struct {
 }
 
 func newHub(connected func() bool) *hub {
-	return &hub{connected: connected, latest: map[string]string{}, clients: map[*client]struct{}{}, stop: make(chan struct{})}
+	return &hub{connected: connected, latest: map[string][]byte{}, clients: map[*client]struct{}{}, stop: make(chan struct{})}
 }
 
 // set records a topic's payload ("" clears it, as an empty retained
 // message does) and passes it on.
-func (h *hub) set(topic, payload string) {
+func (h *hub) set(topic string, payload []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if old, ok := h.latest[topic]; ok && old == payload {
+	old, ok := h.latest[topic]
+	if ok && bytes.Equal(old, payload) {
 		return
 	}
-	if payload == "" {
+	if len(payload) == 0 {
 		delete(h.latest, topic)
 	} else {
-		h.latest[topic] = payload
+		h.latest[topic] = append(old[:0], payload...)
 	}
+	if len(h.clients) == 0 {
+		return
+	}
+	p := string(payload)
 	for c := range h.clients {
-		c.put(topic, payload)
+		c.put(topic, p)
 	}
-}
-
-// get is a topic's newest payload.
-func (h *hub) get(topic string) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.latest[topic]
 }
 
 // join adds a page and queues everything known for it: the page's own
@@ -67,11 +68,11 @@ func (h *hub) join(c *client) {
 	defer h.mu.Unlock()
 	for _, t := range []string{topicMappings, topicInventory, topicBroker} {
 		if p, ok := h.latest[t]; ok {
-			c.put(t, p)
+			c.put(t, string(p))
 		}
 	}
 	for t, p := range h.latest {
-		c.put(t, p)
+		c.put(t, string(p))
 	}
 	h.clients[c] = struct{}{}
 	if !h.watching {
@@ -126,7 +127,7 @@ func (h *hub) setBroker() {
 	if h.connected() {
 		state = "online"
 	}
-	h.set(topicBroker, state)
+	h.set(topicBroker, []byte(state))
 }
 
 // close stops the watcher; the pages are closed by their handler.

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
@@ -60,8 +61,9 @@ type Page struct {
 	upgrader websocket.Upgrader
 	open     sync.WaitGroup
 
+	mapped atomic.Pointer[map[string]bool] // the shared topics; read for every message
+
 	mu          sync.Mutex
-	mapped      map[string]bool                // the shared topics
 	setTopics   map[string]bool                // every light's and group's set topic
 	inventories map[string]inventory.Inventory // by bridge name
 }
@@ -70,7 +72,7 @@ type Page struct {
 func New(o Options) *Page {
 	p := &Page{
 		opts: o, hub: newHub(o.Broker.Connected),
-		mapped: map[string]bool{}, setTopics: map[string]bool{}, inventories: map[string]inventory.Inventory{},
+		setTopics: map[string]bool{}, inventories: map[string]inventory.Inventory{},
 	}
 	// gorilla's default Origin check: a browser's Origin must name the host
 	// the request was sent to, so no other site can open the socket.
@@ -122,8 +124,9 @@ func (p *Page) serveSocket(w http.ResponseWriter, r *http.Request) {
 // value on a shared topic (retained: the topic holds the latest value) or
 // a command on a set topic (not retained, as commands are).
 func (p *Page) publish(c *client, m message) {
+	shared := (*p.mapped.Load())[m.Topic]
 	p.mu.Lock()
-	shared, set := p.mapped[m.Topic], p.setTopics[m.Topic]
+	set := p.setTopics[m.Topic]
 	p.mu.Unlock()
 	switch {
 	case !shared && !set:
@@ -154,17 +157,14 @@ func (p *Page) Published(topic string, payload []byte) {
 	if len(payload) > maxPayload*64 {
 		return
 	}
-	p.hub.set(topic, string(payload))
+	p.hub.set(topic, payload)
 }
 
 // Heard is a message huegate received; the page keeps those on the shared
 // topics, so its sliders show what other clients set.
 func (p *Page) Heard(topic string, payload []byte) {
-	p.mu.Lock()
-	mapped := p.mapped[topic]
-	p.mu.Unlock()
-	if mapped && len(payload) <= maxPayload && len(payload) > 0 {
-		p.hub.set(topic, string(payload))
+	if (*p.mapped.Load())[topic] && len(payload) <= maxPayload && len(payload) > 0 {
+		p.hub.set(topic, payload)
 	}
 }
 
@@ -173,14 +173,13 @@ func (p *Page) SetMappings(ms []Mapping) {
 	if ms == nil {
 		ms = []Mapping{}
 	}
-	p.mu.Lock()
-	p.mapped = map[string]bool{}
+	mapped := make(map[string]bool, len(ms))
 	for _, m := range ms {
-		p.mapped[m.Topic] = true
+		mapped[m.Topic] = true
 	}
-	p.mu.Unlock()
+	p.mapped.Store(&mapped)
 	b, _ := json.Marshal(ms)
-	p.hub.set(topicMappings, string(b))
+	p.hub.set(topicMappings, b)
 }
 
 // SetInventory is one bridge's lights, groups and scenes, as the state
@@ -206,7 +205,7 @@ func (p *Page) SetInventory(inv inventory.Inventory) {
 	}
 	p.mu.Unlock()
 	b, _ := json.Marshal(bridges)
-	p.hub.set(topicInventory, string(b))
+	p.hub.set(topicInventory, b)
 }
 
 // Close closes every open page and waits for their connections to end.
