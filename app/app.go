@@ -45,6 +45,9 @@ type App struct {
 	ha      *homeassistant.Discovery // nil unless homeassistant.enabled
 	x       *extras                  // built-in broker, metrics and health
 
+	stopOnce sync.Once
+	stopErr  error
+
 	mu      sync.Mutex // serialises Apply
 	cancel  context.CancelFunc
 	probing sync.WaitGroup
@@ -131,8 +134,14 @@ func (a *App) Start(ctx context.Context) error {
 }
 
 // Stop sends pending values (for at most timeout), publishes offline,
-// disconnects and closes the listeners.
+// disconnects and closes the listeners and the open control pages. Later
+// calls return what the first one did.
 func (a *App) Stop(timeout time.Duration) error {
+	a.stopOnce.Do(func() { a.stopErr = a.stop(timeout) })
+	return a.stopErr
+}
+
+func (a *App) stop(timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	err := a.gateway.Shutdown(ctx)

@@ -319,3 +319,19 @@ func waitLight(t *testing.T, b *emulator.Bridge, id string, cond func(emulator.L
 		t.Fatal(err)
 	}
 }
+
+// Stopping huegate closes the pages that are open (their sockets are not
+// the HTTP server's to close), so it never waits on a browser.
+func TestStopClosesOpenPages(t *testing.T) {
+	s := startHuegate(t, mqtttest.StartMosquitto(t), time.Hour, pageMappings)
+	p := dialPage(t, s.httpURL, nil)
+	p.waitFor(t, "$huegate/broker", has("online"))
+	if err := s.app.Stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the page's socket is still open after Stop")
+	}
+}

@@ -29,6 +29,7 @@ type hub struct {
 	latest   map[string][]byte
 	clients  map[*client]struct{}
 	watching bool // the broker watcher runs
+	closed   bool
 	stop     chan struct{}
 	watchers sync.WaitGroup
 }
@@ -61,11 +62,15 @@ func (h *hub) set(topic string, payload []byte) {
 }
 
 // join adds a page and queues everything known for it: the page's own
-// topics first, so it can lay itself out before states arrive.
-func (h *hub) join(c *client) {
+// topics first, so it can lay itself out before states arrive. It is false
+// once the hub is closed.
+func (h *hub) join(c *client) bool {
 	h.setBroker()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
 	for _, t := range []string{topicMappings, topicInventory, topicBroker} {
 		if p, ok := h.latest[t]; ok {
 			c.put(t, string(p))
@@ -79,25 +84,13 @@ func (h *hub) join(c *client) {
 		h.watching = true
 		h.watchers.Go(h.watchBroker)
 	}
+	return true
 }
 
 func (h *hub) leave(c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.clients, c)
-}
-
-// each runs f for every open page.
-func (h *hub) each(f func(*client)) {
-	h.mu.Lock()
-	cs := make([]*client, 0, len(h.clients))
-	for c := range h.clients {
-		cs = append(cs, c)
-	}
-	h.mu.Unlock()
-	for _, c := range cs {
-		f(c)
-	}
 }
 
 // watchBroker tells the pages when huegate's broker connection comes or
@@ -130,8 +123,21 @@ func (h *hub) setBroker() {
 	h.set(topicBroker, []byte(state))
 }
 
-// close stops the watcher; the pages are closed by their handler.
-func (h *hub) close() {
+// close stops the watcher, takes no more pages and returns the open ones,
+// for the caller to close.
+func (h *hub) close() []*client {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	cs := make([]*client, 0, len(h.clients))
+	for c := range h.clients {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
 	close(h.stop)
 	h.watchers.Wait()
+	return cs
 }

@@ -110,11 +110,17 @@ func (p *Page) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newClient(conn)
-	p.open.Add(1)
+	if !p.hub.join(c) { // the page is closing
+		c.close()
+		return
+	}
+	p.open.Add(2)
 	go func() {
 		defer p.open.Done()
-		p.hub.join(c)
-		go c.writeLoop()
+		c.writeLoop()
+	}()
+	go func() {
+		defer p.open.Done()
 		c.readLoop(func(m message) { p.publish(c, m) })
 		p.hub.leave(c)
 	}()
@@ -210,9 +216,10 @@ func (p *Page) SetInventory(inv inventory.Inventory) {
 
 // Close closes every open page and waits for their connections to end.
 func (p *Page) Close() {
-	p.hub.each(func(c *client) { c.close() })
+	for _, c := range p.hub.close() {
+		c.close()
+	}
 	p.open.Wait()
-	p.hub.close()
 }
 
 // bridgeView is what the page is told of one bridge: no key, no address.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
@@ -33,6 +34,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 		wrongKey  = "WrongBridgeKey-fedcba9876543210FEDCBA"
 		password  = "Secret-Mqtt-Pa55/word!"
 		wrongPass = "Wrong-Mqtt-Pa55:word?"
+		pageToken = "Secret-Page-Token-0123456789"
 		user      = "huegate"
 	)
 	broker := mqtttest.StartMosquitto(t, "allow_anonymous false", "password_file "+mqtttest.PasswordFile(t, user, password))
@@ -56,8 +58,9 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	stop(t, p)
 	outputs = append(outputs, p.out.String())
 
-	// A normal run with traffic while the bridge misbehaves.
-	p = startHuegate(t, env(key, password), "run", "--config", cfg, "--log-level", "debug")
+	// A normal run with traffic while the bridge misbehaves, and the
+	// control page open with a token.
+	p = startHuegate(t, append(env(key, password), "HUEGATE_HTTP_AUTH_TOKEN="+pageToken), "run", "--config", cfg, "--log-level", "debug")
 	p.waitOutput(t, "huegate running", 15*time.Second)
 	pub := authClient(t, broker.URL, user, password, nil)
 	pub.subscribe(t, "huegate/status").waitFor(t, "online")
@@ -71,6 +74,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	}
 	waitBridge(t, bridge.Bridge, 14, "3", "5")
 	outputs = append(outputs, scrape(t, p)...)
+	outputs = append(outputs, scrapePage(t, p, pageToken)...)
 	stop(t, p)
 	outputs = append(outputs, p.out.String())
 
@@ -108,7 +112,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	outputs = append(outputs, p.out.String())
 
 	all := strings.Join(outputs, "\n")
-	for _, secret := range []string{key, wrongKey, password, wrongPass} {
+	for _, secret := range []string{key, wrongKey, password, wrongPass, pageToken} {
 		for _, spelling := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
 			if i := strings.Index(all, spelling); i >= 0 {
 				t.Errorf("a secret appears in huegate's output: ...%s...", all[max(0, i-200):min(len(all), i+len(spelling)+50)])
@@ -118,7 +122,40 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	if !strings.Contains(all, "<key>") || !strings.Contains(all, "mqtt.password") {
 		t.Errorf("the output lacks the runs' evidence (a redacted path, the config problem):\n%s", all)
 	}
-	t.Logf("%d bytes of output from 8 runs and 2 metrics scrapes, no secret in any", len(all))
+	t.Logf("%d bytes of output from 8 runs, 2 metrics scrapes and the control page, no secret in any", len(all))
+}
+
+// scrapePage is what the control page gets: the page itself and what its
+// socket sends until the bridge's state has arrived.
+func scrapePage(t *testing.T, p *process, token string) []string {
+	t.Helper()
+	page := logField(t, p, "serving metrics and health", "page")
+	req, _ := http.NewRequest(http.MethodGet, page, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s with the token: %s", page, resp.Status)
+	}
+	out := []string{string(body)}
+	ws, _, err := websocket.DefaultDialer.Dial(strings.Replace(page, "http://", "ws://", 1)+"ws", http.Header{"Authorization": {"Bearer " + token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for !strings.Contains(strings.Join(out, ""), "huegate/lights/desk-lamp/state") {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("page socket: %v after %d messages", err, len(out)-1)
+		}
+		out = append(out, string(msg))
+	}
+	return out
 }
 
 // scrape fetches what huegate serves over HTTP, found from its log.
