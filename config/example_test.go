@@ -12,7 +12,7 @@ func TestExampleIsTheRootFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(root, Example) {
-		t.Fatal("cmd/huegate/internal/config/config.example.yaml differs from the root config.example.yaml: run `go generate ./cmd/huegate/internal/config`")
+		t.Fatal("config/config.example.yaml differs from the root config.example.yaml: run `go generate ./config`")
 	}
 }
 
