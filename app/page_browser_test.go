@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,6 +96,13 @@ func TestBrowserSliderDragLandsTheFinalValue(t *testing.T) {
 	if n := s.bridge.Bridge.Count429(); n != 0 {
 		t.Errorf("the bridge answered 429 %d times", n)
 	}
+	// The lamp's card catches up with the bridge, and the echoes of the
+	// drag's earlier values never pulled the slider back.
+	waitPage(t, ctx, 5*time.Second, fmt.Sprintf(`document.querySelector('input[aria-label="Desk lamp brightness"]').value === "%d"`, want))
+	waitPage(t, ctx, 5*time.Second, `document.querySelector('`+lightsSlider+`').nextElementSibling.textContent === "`+final+`"`)
+	if now := eval[string](t, ctx, `document.querySelector('`+lightsSlider+`').value`); now != final {
+		t.Errorf("the slider moved from %s to %s after the hand let go", final, now)
+	}
 	sent := 0
 	for _, c := range s.bridge.Bridge.Commands() {
 		if strings.Contains(c.Path, "/lights/3/") {
@@ -102,6 +110,35 @@ func TestBrowserSliderDragLandsTheFinalValue(t *testing.T) {
 		}
 	}
 	t.Logf("slider ended at %s (bri %d); desk lamp got %d commands", final, want, sent)
+}
+
+// The page reads a shared topic's payload as huegate does: for each
+// payload a client might publish, the slider's position stands for the
+// level huegate sends.
+func TestBrowserReadsSharedValuesAsHuegateDoes(t *testing.T) {
+	s := startHuegate(t, mqtttest.StartMosquitto(t), time.Hour, pageMappings)
+	ctx := openPage(t, browsertest.Start(t), s.httpURL, 1000, 800)
+	r := mapping.Range{Min: 0, Max: 1023}
+	for _, p := range []string{"512", " 1023\n", "2e2", "-5", "5000", "50%", "150%", "ON", "off", "False", "true",
+		`{"state":"ON","brightness":100}`, `{"state":"off","brightness":100}`, `{"brightness":"300"}`, `{"state":"ON"}`, `{"state":true}`, `{"state":"ON","brightness":1e2}`, `[1]`, `{"brightness":null}`,
+		"0x10", "1_000", "NaN", "Infinity", "", "{", `{"state":"dim"}`, "12abc"} {
+		js, _ := json.Marshal(p)
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[*float64](fmt.Sprintf(`mappingValue(%s, 0, 1023)`, js)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		level, perr := mapping.Parse([]byte(p), r)
+		switch {
+		case perr != nil || level.On && level.Bri == 0: // refused, or ON keeping the brightness
+			if got != nil {
+				t.Errorf("%q: the page shows %v; huegate sends no level", p, *got)
+			}
+		case got == nil:
+			t.Errorf("%q: the page shows nothing; huegate sends %+v", p, level)
+		case r.Level(*got) != level:
+			t.Errorf("%q: the page shows %v (%+v); huegate sends %+v", p, *got, r.Level(*got), level)
+		}
+	}
 }
 
 // A light's switch and a group's scene button reach the bridge; a change

@@ -155,7 +155,11 @@ func TestPageSendsCommandsAndNothingElse(t *testing.T) {
 	p.send(t, "huegate/status", "offline")
 	p.waitFor(t, "$huegate/error", has(`not a mapped topic or a set topic: "huegate/status"`))
 	p.send(t, "lights", strings.Repeat("1", 2000))
-	p.waitFor(t, "$huegate/error", has("payload too large"))
+	p.waitFor(t, "$huegate/error", has("larger than 1 KiB"))
+	p.send(t, "lights", "banana")
+	p.waitFor(t, "$huegate/error", has(`not sent to "lights": payload is not a number`))
+	p.send(t, "huegate/lights/desk-lamp/set", `{"brigthness":3}`)
+	p.waitFor(t, "$huegate/error", has(`not sent to "huegate/lights/desk-lamp/set"`))
 	if err := p.conn.WriteMessage(websocket.TextMessage, []byte("junk")); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +180,8 @@ func TestPageSendsCommandsAndNothingElse(t *testing.T) {
 		case m.Topic == "huegate/status" && string(m.Payload) == "offline",
 			m.Topic == "lights":
 			t.Errorf("refused message was published: %s", m)
-		case m.Topic == "huegate/lights/desk-lamp/set" && m.Retained:
-			t.Errorf("command published retained: %s", m)
+		case m.Topic == "huegate/lights/desk-lamp/set" && (m.Retained || strings.Contains(string(m.Payload), "brigthness")):
+			t.Errorf("command published retained, or a refused one published: %s", m)
 		}
 	}
 }

@@ -52,19 +52,39 @@ func (p *Page) login(w http.ResponseWriter, r *http.Request, token string) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
+// authorized takes a bearer token or the cookie, whichever is right, so a
+// stale cookie does not shut out a script with the token.
 func (p *Page) authorized(r *http.Request) bool {
-	if c, err := r.Cookie(cookieName); err == nil {
-		return subtle.ConstantTimeCompare([]byte(c.Value), []byte(p.cookieValue())) == 1
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && p.tokenOK(bearer) {
+		return true
 	}
-	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return p.tokenOK(bearer)
+	for _, c := range r.CookiesNamed(cookieName) {
+		if subtle.ConstantTimeCompare([]byte(c.Value), []byte(p.cookieValue())) == 1 {
+			return true
+		}
 	}
 	return false
 }
 
+// Wrong tokens are limited to failedRate a second (failedBurst at once),
+// all addresses together; past that every token is refused until the
+// budget refills, so guessing is slow. A cookie already given still works.
+const (
+	failedRate  = 2
+	failedBurst = 20
+)
+
+// tokenOK compares in constant time.
 func (p *Page) tokenOK(t string) bool {
+	if p.failed.Tokens() < 1 {
+		return false
+	}
 	a, b := sha256.Sum256([]byte(t)), sha256.Sum256([]byte(p.opts.Token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+	if subtle.ConstantTimeCompare(a[:], b[:]) == 1 {
+		return true
+	}
+	p.failed.Allow()
+	return false
 }
 
 // cookieValue stands for the token in the browser.

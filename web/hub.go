@@ -30,6 +30,7 @@ type hub struct {
 	clients  map[*client]struct{}
 	watching bool // the broker watcher runs
 	closed   bool
+	reserved int // pages upgrading, not yet joined
 	stop     chan struct{}
 	watchers sync.WaitGroup
 }
@@ -68,6 +69,7 @@ func (h *hub) join(c *client) bool {
 	h.setBroker()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.reserved--
 	if h.closed {
 		return false
 	}
@@ -85,6 +87,24 @@ func (h *hub) join(c *client) bool {
 		h.watchers.Go(h.watchBroker)
 	}
 	return true
+}
+
+// reserve holds a place for a page about to join; false when maxPages are
+// open or joining, or the hub is closed.
+func (h *hub) reserve() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed || len(h.clients)+h.reserved >= maxPages {
+		return false
+	}
+	h.reserved++
+	return true
+}
+
+func (h *hub) unreserve() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.reserved--
 }
 
 func (h *hub) leave(c *client) {

@@ -11,20 +11,21 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/inventory"
+	"github.com/huegate/huegate/mapping"
 	"github.com/rs/zerolog"
+	"golang.org/x/time/rate"
 )
 
 //go:embed assets
 var assets embed.FS
 
-// maxPayload is the largest payload the page may publish, as huegate's
-// mapped topics take (package mapping).
-const maxPayload = 1 << 10
+// maxPayload is the largest payload the page is shown for a shared topic,
+// as much as huegate's mapped topics take.
+const maxPayload = mapping.MaxPayload
 
 // maxPages is how many pages may be open at once.
 const maxPages = 64
@@ -60,18 +61,19 @@ type Page struct {
 	hub      *hub
 	upgrader websocket.Upgrader
 	open     sync.WaitGroup
+	failed   *rate.Limiter // wrong tokens
 
-	mapped atomic.Pointer[map[string]bool] // the shared topics; read for every message
+	mapped atomic.Pointer[map[string]mapping.Range] // the shared topics; read for every message
 
 	mu          sync.Mutex
-	setTopics   map[string]bool                // every light's and group's set topic
+	setTopics   map[string]bool                // every light's and group's set topic: true for groups
 	inventories map[string]inventory.Inventory // by bridge name
 }
 
 // New builds the page. It serves nothing until its Handler is mounted.
 func New(o Options) *Page {
 	p := &Page{
-		opts: o, hub: newHub(o.Broker.Connected),
+		opts: o, hub: newHub(o.Broker.Connected), failed: rate.NewLimiter(failedRate, failedBurst),
 		setTopics: map[string]bool{}, inventories: map[string]inventory.Inventory{},
 	}
 	// gorilla's default Origin check: a browser's Origin must name the host
@@ -98,23 +100,22 @@ func (p *Page) serveIndex(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Page) serveSocket(w http.ResponseWriter, r *http.Request) {
-	p.hub.mu.Lock()
-	full := len(p.hub.clients) >= maxPages
-	p.hub.mu.Unlock()
-	if full {
-		http.Error(w, fmt.Sprintf("huegate: %d pages are open already", maxPages), http.StatusServiceUnavailable)
+	if !p.hub.reserve() {
+		http.Error(w, fmt.Sprintf("huegate: %d pages are open already, or huegate is stopping", maxPages), http.StatusServiceUnavailable)
 		return
 	}
 	conn, err := p.upgrader.Upgrade(w, r, nil) // answers a refusal itself
 	if err != nil {
+		p.hub.unreserve()
 		return
 	}
 	c := newClient(conn)
-	if !p.hub.join(c) { // the page is closing
+	p.open.Add(2)       // before join: Close waits for these once join has the page
+	if !p.hub.join(c) { // huegate is stopping
+		p.open.Add(-2)
 		c.close()
 		return
 	}
-	p.open.Add(2)
 	go func() {
 		defer p.open.Done()
 		c.writeLoop()
@@ -130,19 +131,28 @@ func (p *Page) serveSocket(w http.ResponseWriter, r *http.Request) {
 // value on a shared topic (retained: the topic holds the latest value) or
 // a command on a set topic (not retained, as commands are).
 func (p *Page) publish(c *client, m message) {
-	shared := (*p.mapped.Load())[m.Topic]
+	r, shared := (*p.mapped.Load())[m.Topic]
 	p.mu.Lock()
-	set := p.setTopics[m.Topic]
+	group, set := p.setTopics[m.Topic]
 	p.mu.Unlock()
+	payload := []byte(m.Payload)
+	var err error
 	switch {
-	case !shared && !set:
+	case shared:
+		_, err = mapping.Parse(payload, r)
+	case set:
+		_, err = mapping.ParseCommand(payload, group)
+	default:
 		c.put(topicError, "not a mapped topic or a set topic: "+quote(m.Topic))
 		return
-	case len(m.Payload) > maxPayload || !utf8.ValidString(m.Payload):
-		c.put(topicError, "payload too large or not UTF-8 for "+quote(m.Topic))
+	}
+	// What huegate would refuse is not published: on a shared topic it
+	// would stay, retained, for every client.
+	if err != nil {
+		c.put(topicError, "not sent to "+quote(m.Topic)+": "+err.Error())
 		return
 	}
-	if err := p.opts.Broker.Publish(m.Topic, []byte(m.Payload), shared); err != nil {
+	if err := p.opts.Broker.Publish(m.Topic, payload, shared); err != nil {
 		c.put(topicError, "not sent to "+quote(m.Topic)+": huegate is not connected to the broker")
 		p.opts.Log.Debug().Err(err).Str("topic", m.Topic).Msg("control page: publish failed")
 	}
@@ -169,7 +179,7 @@ func (p *Page) Published(topic string, payload []byte) {
 // Heard is a message huegate received; the page keeps those on the shared
 // topics, so its sliders show what other clients set.
 func (p *Page) Heard(topic string, payload []byte) {
-	if (*p.mapped.Load())[topic] && len(payload) <= maxPayload && len(payload) > 0 {
+	if _, ok := (*p.mapped.Load())[topic]; ok && len(payload) <= maxPayload && len(payload) > 0 {
 		p.hub.set(topic, payload)
 	}
 }
@@ -179,9 +189,9 @@ func (p *Page) SetMappings(ms []Mapping) {
 	if ms == nil {
 		ms = []Mapping{}
 	}
-	mapped := make(map[string]bool, len(ms))
+	mapped := make(map[string]mapping.Range, len(ms))
 	for _, m := range ms {
-		mapped[m.Topic] = true
+		mapped[m.Topic] = mapping.Range{Min: m.Min, Max: m.Max}
 	}
 	p.mapped.Store(&mapped)
 	b, _ := json.Marshal(ms)
@@ -198,7 +208,7 @@ func (p *Page) SetInventory(inv inventory.Inventory) {
 	for name, inv := range p.inventories {
 		names = append(names, name)
 		for _, l := range inv.Lights {
-			p.setTopics[l.SetTopic] = true
+			p.setTopics[l.SetTopic] = false
 		}
 		for _, g := range inv.Groups {
 			p.setTopics[g.SetTopic] = true
@@ -209,9 +219,9 @@ func (p *Page) SetInventory(inv inventory.Inventory) {
 	for _, name := range names {
 		bridges = append(bridges, viewOf(p.inventories[name]))
 	}
-	p.mu.Unlock()
 	b, _ := json.Marshal(bridges)
-	p.hub.set(topicInventory, b)
+	p.hub.set(topicInventory, b) // under p.mu: two bridges' polls must not swap their views
+	p.mu.Unlock()
 }
 
 // Close closes every open page and waits for their connections to end.

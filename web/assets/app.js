@@ -5,7 +5,8 @@
 "use strict";
 
 const SEND_EVERY = 50;   // ms between a slider's messages while it moves
-const HOLD = 1500;       // ms a control ignores updates after the hand left it
+const GRACE = 700;       // ms a control keeps updates back after the hand left it
+const RETRY_MAX = 10000; // ms between reconnection attempts, at most
 
 const page = {
   ws: null,
@@ -26,20 +27,40 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+let retry = 500;
 function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(proto + "//" + location.host + "/ws");
   page.ws = ws;
-  ws.onopen = () => pill("st-page", "page: live", true);
+  ws.onopen = () => {
+    retry = 500;
+    pill("st-page", "page: live", true);
+  };
   ws.onclose = () => {
     pill("st-page", "page: reconnecting…", false);
-    setTimeout(connect, 1000);
+    unknown();
+    // A refused login looks like any closed socket: ask the page itself.
+    fetch(location.pathname, { cache: "no-store" }).then((r) => {
+      if (r.status === 401) showError("this browser's login is no longer valid: open /?token=<the token> again", true);
+    }).catch(() => {});
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, RETRY_MAX);
   };
   ws.onmessage = (ev) => {
     let m;
     try { m = JSON.parse(ev.data); } catch { return; }
     receive(m.topic, m.payload);
   };
+}
+
+// unknown forgets what huegate said: on reconnecting it says it all again,
+// and what was cleared meanwhile must not stay on the page.
+function unknown() {
+  page.latest.clear();
+  const b = document.getElementById("st-broker");
+  b.textContent = "broker: ?";
+  b.classList.remove("ok", "bad");
+  for (const p of document.querySelectorAll("#st-bridges .pill")) p.classList.remove("ok", "bad");
 }
 
 function send(topic, payload) {
@@ -84,12 +105,12 @@ function pill(id, text, ok) {
 }
 
 let errorTimer;
-function showError(text) {
+function showError(text, sticky) {
   const e = document.getElementById("error");
   e.textContent = text;
   e.hidden = false;
   clearTimeout(errorTimer);
-  errorTimer = setTimeout(() => { e.hidden = true; }, 6000);
+  if (!sticky) errorTimer = setTimeout(() => { e.hidden = true; }, 6000);
 }
 
 // render lays the page out again from the mappings and the inventory, then
@@ -130,55 +151,84 @@ function renderBridges() {
   }
 }
 
+// The slider a hand is on, if any: pointerup anywhere lets go of it.
+let holding = null;
+document.addEventListener("pointerup", () => { if (holding) holding.release(); });
+document.addEventListener("pointercancel", () => { if (holding) holding.release(); });
+
 // slider is a range input that sends while it moves (at most every
-// SEND_EVERY ms, and always its last value) and ignores updates from
-// huegate while a hand is on it.
+// SEND_EVERY ms, and always its last value). While a hand is on it, and for
+// GRACE ms after, it keeps huegate's updates back, then shows the newest.
 function slider(min, max, step, onSend) {
   const input = el("input", { type: "range", min, max, step, value: min });
   const out = el("output", { text: "" });
-  let timer = null, sent = null, touched = 0;
+  let timer = null, sent = null, quietAt = 0, held = null;
   const flush = () => {
     timer = null;
     if (input.value !== sent) { sent = input.value; onSend(Number(input.value)); }
   };
+  const apply = (v, text) => {
+    if (v !== null && v !== undefined && !Number.isNaN(v)) { input.value = v; sent = input.value; }
+    out.textContent = text !== undefined ? text : input.value;
+  };
+  const busy = () => holding === s || Date.now() < quietAt;
+  const later = () => {
+    if (busy()) { setTimeout(later, Math.max(quietAt - Date.now(), 50)); return; }
+    if (held) { const h = held; held = null; apply(...h); }
+  };
+  const touched = () => { quietAt = Date.now() + GRACE; setTimeout(later, GRACE); };
+  input.addEventListener("pointerdown", () => { holding = s; });
   input.addEventListener("input", () => {
-    touched = Date.now();
+    touched();
     out.textContent = input.value;
     if (!timer) { flush(); timer = setTimeout(flush, SEND_EVERY); }
   });
-  input.addEventListener("change", () => { touched = Date.now(); clearTimeout(timer); flush(); });
-  return {
+  input.addEventListener("change", () => { touched(); clearTimeout(timer); flush(); });
+  const s = {
     input, out,
+    release() { holding = null; touched(); },
     show(v, text) {
-      if (Date.now() - touched < HOLD) return;
-      if (v !== null && v !== undefined && !Number.isNaN(v)) { input.value = v; sent = input.value; }
-      out.textContent = text !== undefined ? text : input.value;
+      if (busy()) { held = [v, text]; return; }
+      apply(v, text);
     },
   };
+  return s;
 }
 
 function row(label, ...parts) {
   return el("div", { class: "row" }, el("label", { text: label }), ...parts);
 }
 
-// mappingValue reads a shared topic's payload as a number in min..max, or
-// null for ON/OFF and what it cannot read.
+// mappingValue reads a shared topic's payload as huegate does (package
+// mapping): a number in min..max, off (min), or null for ON and what it
+// cannot read.
 function mappingValue(payload, min, max) {
+  const clamp = (v) => Math.min(max, Math.max(min, v));
+  const num = (t) => (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : NaN);
+  const onOff = (t) => {
+    const w = String(t).trim().toLowerCase();
+    return w === "on" || w === "true" ? true : w === "off" || w === "false" ? false : null;
+  };
   const s = payload.trim();
-  if (s.endsWith("%")) {
-    const p = Number(s.slice(0, -1));
-    return Number.isFinite(p) ? min + (p / 100) * (max - min) : null;
-  }
   if (s.startsWith("{")) {
-    try {
-      const j = JSON.parse(s);
-      if (typeof j.brightness === "number") return j.brightness;
-      if (j.state === "OFF") return min;
-    } catch { /* not JSON after all */ }
-    return null;
+    let j;
+    try { j = JSON.parse(s); } catch { return null; }
+    if (j === null || typeof j !== "object") return null;
+    if (j.state !== undefined) {
+      const on = typeof j.state === "string" ? onOff(j.state) : null;
+      if (on === false) return min;
+      if (on === null) return null;
+    }
+    return typeof j.brightness === "number" ? clamp(j.brightness) : null;
   }
-  const n = Number(s);
-  return s !== "" && Number.isFinite(n) ? n : null;
+  if (s.endsWith("%")) {
+    const p = num(s.slice(0, -1).trim());
+    return Number.isFinite(p) ? min + (Math.min(100, Math.max(0, p)) / 100) * (max - min) : null;
+  }
+  const on = onOff(s);
+  if (on !== null) return on ? null : min;
+  const n = num(s);
+  return Number.isFinite(n) ? clamp(n) : null;
 }
 
 function mappingCard(m) {
@@ -246,11 +296,12 @@ function deviceCard(d, bridge, isGroup) {
     const unreachable = !isGroup && s.reachable === false;
     card.classList.toggle("unreachable", unreachable);
     badge.textContent = unreachable ? "unreachable" : "";
-    if (bri && typeof s.bri === "number") bri.show(s.bri);
-    if (ct && typeof s.ct === "number") ct.show(s.ct);
+    const b = typeof s.brightness === "number" ? s.brightness : s.bri;
+    if (bri && typeof b === "number") bri.show(b);
+    if (ct && typeof s.color_temp === "number") ct.show(s.color_temp);
     const hex = swatch(s);
     if (hex) card.style.setProperty("--swatch", hex);
-    if (color && Array.isArray(s.xy) && s.color_mode === "xy" && hex) color.value = hex;
+    if (color && s.color_mode === "xy" && hex) color.value = hex;
   });
   return card;
 }
@@ -262,10 +313,11 @@ function describe(d, bridge, isGroup) {
   return parts.filter(Boolean).join(" · ");
 }
 
-// swatch is the colour a light shows, roughly, as #rrggbb.
+// swatch is the colour a light or group shows, roughly, as #rrggbb, from
+// the fields both carry (color_mode, color, color_temp).
 function swatch(s) {
-  if (s.color_mode === "xy" && Array.isArray(s.xy)) return xyToHex(s.xy[0], s.xy[1]);
-  if (s.color_mode === "color_temp" && typeof s.ct === "number") return miredToHex(s.ct);
+  if (s.color_mode === "xy" && s.color && typeof s.color.x === "number") return xyToHex(s.color.x, s.color.y);
+  if (s.color_mode === "color_temp" && typeof s.color_temp === "number") return miredToHex(s.color_temp);
   return null;
 }
 
