@@ -43,7 +43,8 @@ func startExtras(cfg *config.Config, o Options) (*extras, error) {
 	x.events = gateway.Tee(sinks...)
 	if cfg.MQTT.Embedded() {
 		b, err := embedded.Start(embedded.Options{
-			Listen: cfg.MQTT.Listen, WSListen: cfg.MQTT.WSListen, Users: brokerUsers(cfg.MQTT.Users), Log: o.Log,
+			Listen: cfg.MQTT.Listen, WSListen: cfg.MQTT.WSListen, Users: brokerUsers(cfg.MQTT.Users),
+			WSOrigins: cfg.MQTT.WSOrigins, Own: ownTopics(cfg), Log: o.Log,
 		})
 		if err != nil {
 			return nil, brokerListenError(err)
@@ -79,16 +80,25 @@ func (x *extras) logListening(users bool) {
 	}
 }
 
+// ownTopics is what the built-in broker keeps for huegate's own client.
+func ownTopics(cfg *config.Config) embedded.Own {
+	o := embedded.Own{ClientID: cfg.MQTT.ClientID, Prefix: cfg.MQTT.Prefix}
+	if cfg.HomeAssistant.Enabled {
+		o.DiscoveryPrefix = cfg.HomeAssistant.DiscoveryPrefix
+	}
+	return o
+}
+
 // clientConfig is the config huegate's own MQTT client uses: with the
-// built-in broker, its loopback listener, which takes huegate without
-// credentials or TLS.
+// built-in broker, its TCP listener, with the login the broker made for
+// huegate alone, without TLS.
 func (x *extras) clientConfig(cfg *config.Config) *config.Config {
 	if x.broker == nil {
 		return cfg
 	}
 	c := *cfg
 	c.MQTT.Broker = x.broker.ClientURL()
-	c.MQTT.Username, c.MQTT.Password = "", ""
+	c.MQTT.Username, c.MQTT.Password = x.broker.ClientCredentials()
 	c.MQTT.CAFile, c.MQTT.CertFile, c.MQTT.KeyFile, c.MQTT.InsecureSkipVerify = "", "", "", false
 	return &c
 }

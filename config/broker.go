@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,50 @@ func (r *reader) users() []User {
 		out = append(out, u)
 	}
 	return out
+}
+
+// origins reads a list of web origins: a YAML list, or from the
+// environment a comma-separated string. Each is "null" or
+// scheme://host[:port], as browsers send it.
+func (r *reader) origins(key string) []string {
+	var items []string
+	switch v := r.v.Get(key).(type) {
+	case nil:
+	case string:
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				items = append(items, o)
+			}
+		}
+	case []any:
+		for i, it := range v {
+			s, ok := it.(string)
+			if !ok {
+				r.problems = append(r.problems, fmt.Sprintf("%s[%d]: must be a string such as \"http://192.168.1.20:8000\"", key, i))
+				continue
+			}
+			items = append(items, strings.TrimSpace(s))
+		}
+	default:
+		r.problems = append(r.problems, key+": must be a list of origins such as [\"http://192.168.1.20:8000\"]")
+	}
+	for i, o := range items {
+		if msg := originProblem(o); msg != "" {
+			r.problems = append(r.problems, fmt.Sprintf("%s[%d]: %s", key, i, msg))
+		}
+	}
+	return items
+}
+
+func originProblem(o string) string {
+	if o == "null" {
+		return ""
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return fmt.Sprintf("%q is not an origin: scheme://host[:port], e.g. http://192.168.1.20:8000 (or null, for a page opened from a file)", o)
+	}
+	return ""
 }
 
 func (r *reader) http() HTTP {

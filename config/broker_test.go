@@ -83,6 +83,9 @@ func TestBrokenBrokerConfigsNameTheirKey(t *testing.T) {
 		{"page open to the network", "http: {listen: '0.0.0.0:8081'}\n",
 			"http.auth_token: must be set when http.listen (0.0.0.0:8081) is not a loopback address"},
 		{"short token", "http: {auth_token: 'abc'}\n", "http.auth_token: too short"},
+		{"origin with a path", "mqtt: {ws_origins: ['http://a.lan/x']}\n", `mqtt.ws_origins[0]: "http://a.lan/x" is not an origin`},
+		{"origin not a string", "mqtt: {ws_origins: [{a: b}]}\n", "mqtt.ws_origins[0]: must be a string"},
+		{"origins not a list", "mqtt: {ws_origins: {a: b}}\n", "mqtt.ws_origins: must be a list"},
 		{"token not a string", "http: {auth_token: {a: b}}\n", "http.auth_token: must be"},
 	}
 	for _, tt := range tests {
@@ -112,6 +115,18 @@ func TestPasswordsNeverAppearInProblems(t *testing.T) {
 		if strings.Contains(p.Error(), secret) {
 			t.Fatalf("problems quote a password:\n%s", p.Error())
 		}
+	}
+}
+
+func TestWSOriginsComeFromAListOrTheEnvironment(t *testing.T) {
+	c, err := Parse([]byte("mqtt: {ws_origins: ['http://192.168.1.20:8000', 'null']}\n"))
+	if err != nil || len(c.MQTT.WSOrigins) != 2 || c.MQTT.WSOrigins[1] != "null" {
+		t.Fatalf("%v %q", err, c.MQTT.WSOrigins)
+	}
+	t.Setenv("HUEGATE_MQTT_WS_ORIGINS", "http://a.lan:8000, https://b.lan")
+	c, err = Parse([]byte("mqtt: {broker: embedded}\n"))
+	if err != nil || len(c.MQTT.WSOrigins) != 2 || c.MQTT.WSOrigins[1] != "https://b.lan" {
+		t.Fatalf("from the environment: %v %q", err, c.MQTT.WSOrigins)
 	}
 }
 

@@ -53,9 +53,10 @@ type MQTT struct {
 	KeyFile            string
 	InsecureSkipVerify bool
 	// The built-in broker (Broker == "embedded"): see broker.go.
-	Listen   string
-	WSListen string
-	Users    []User
+	Listen    string
+	WSListen  string
+	WSOrigins []string // web origins whose pages may use WSListen, besides this machine's
+	Users     []User
 }
 
 // StatusTopic is where huegate says online/offline.
@@ -84,6 +85,7 @@ var defaults = map[string]any{
 	"mqtt.insecure_skip_verify": false,
 	"mqtt.listen":               "127.0.0.1:1883",
 	"mqtt.ws_listen":            "127.0.0.1:9001",
+	"mqtt.ws_origins":           "",
 	"http.listen":               "127.0.0.1:8081",
 	"http.auth_token":           "",
 	"http.page":                 true,

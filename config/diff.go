@@ -76,6 +76,7 @@ func mqttChanges(a, b MQTT) []string {
 	c.add("insecure_skip_verify", a.InsecureSkipVerify != b.InsecureSkipVerify)
 	c.add("listen", a.Listen != b.Listen)
 	c.add("ws_listen", a.WSListen != b.WSListen)
+	c.add("ws_origins", !slices.Equal(a.WSOrigins, b.WSOrigins))
 	c.add("users", !slices.Equal(a.Users, b.Users))
 	return c
 }

@@ -259,6 +259,7 @@ func (r *reader) mqtt() MQTT {
 		InsecureSkipVerify: r.bool("mqtt.insecure_skip_verify"),
 		Listen:             strings.TrimSpace(r.str("mqtt.listen")),
 		WSListen:           strings.TrimSpace(r.str("mqtt.ws_listen")),
+		WSOrigins:          r.origins("mqtt.ws_origins"),
 		Users:              r.users(),
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 
 	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/rs/zerolog"
 )
 
@@ -20,7 +20,27 @@ type Options struct {
 	// Users may connect on every listener; on a listener that is not
 	// loopback only they may. Their passwords are never logged.
 	Users []User
-	Log   zerolog.Logger
+	// WSOrigins are the web origins, besides pages served from this machine,
+	// whose pages may use the WebSocket listener ("null" for a page opened
+	// from a file).
+	WSOrigins []string
+	// Own is what belongs to huegate's own client: its client id, and the
+	// topics only it may publish.
+	Own Own
+	Log zerolog.Logger
+}
+
+// Own describes huegate's own client, which logs in with credentials made
+// at start (Broker.ClientCredentials) and alone may use its client id and
+// publish under its topics.
+type Own struct {
+	ClientID string
+	// Prefix is mqtt.prefix: under it other clients may publish set
+	// topics (ending in /set) only.
+	Prefix string
+	// DiscoveryPrefix is Home Assistant's; huegate's configs live in
+	// <DiscoveryPrefix>/+/huegate/. "" when discovery is off.
+	DiscoveryPrefix string
 }
 
 // User is a username and password the broker accepts.
@@ -43,17 +63,16 @@ const (
 
 // Listener ids; clients' listener is how the auth hook tells them apart.
 const (
-	idTCP      = "tcp"
-	idWS       = "websocket"
-	idInternal = "huegate"
+	idTCP = "tcp"
+	idWS  = "websocket"
 )
 
 // Broker is a running built-in broker.
 type Broker struct {
-	srv      *mochi.Server
-	tcp      listeners.Listener
-	ws       listeners.Listener // nil when disabled
-	internal listeners.Listener // huegate's own loopback listener, when tcp is not loopback
+	srv  *mochi.Server
+	tcp  *tcpListener
+	ws   *wsListener // nil when disabled
+	auth *authHook
 }
 
 // anonymousOK says whether a listener takes clients without credentials.
@@ -89,18 +108,21 @@ func Start(o Options) (*Broker, error) {
 		Capabilities:           capabilities(),
 		SysTopicResendInterval: sysInterval,
 	})
-	b := &Broker{srv: srv, tcp: listeners.NewTCP(listeners.Config{ID: idTCP, Address: o.Listen})}
+	b := &Broker{srv: srv, tcp: newTCPListener(idTCP, o.Listen)}
 	open := map[string]bool{idTCP: anonymousOK(idTCP, o.Listen)}
 	if o.WSListen != "" {
-		b.ws = newWSListener(idWS, o.WSListen)
+		b.ws = newWSListener(idWS, o.WSListen, o.WSOrigins)
 		open[idWS] = anonymousOK(idWS, o.WSListen)
+		// Every web page the user opens can reach a loopback listener: pages
+		// log in as soon as there are users to log in as.
+		open[browserID(idWS)] = open[idWS] && len(o.Users) == 0
 	}
-	if !open[idTCP] {
-		// huegate's own client connects here, anonymously, on loopback.
-		b.internal = listeners.NewTCP(listeners.Config{ID: idInternal, Address: "127.0.0.1:0"})
-		open[idInternal] = true
+	auth, err := newAuthHook(open, o.Users, o.Own, log)
+	if err != nil {
+		return nil, err
 	}
-	if err := srv.AddHook(newAuthHook(open, o.Users, log), nil); err != nil {
+	b.auth = auth
+	if err := srv.AddHook(auth, nil); err != nil {
 		return nil, fmt.Errorf("built-in broker: %w", err)
 	}
 	if err := b.listen(); err != nil {
@@ -115,16 +137,14 @@ func Start(o Options) (*Broker, error) {
 }
 
 func (b *Broker) listen() error {
-	for _, l := range []struct {
-		name string
-		l    listeners.Listener
-	}{{"tcp", b.tcp}, {"websocket", b.ws}, {"internal", b.internal}} {
-		if l.l == nil {
-			continue
-		}
-		if err := b.srv.AddListener(l.l); err != nil {
-			return &ListenError{Listener: l.name, Addr: l.l.Address(), Err: err}
-		}
+	if err := b.srv.AddListener(b.tcp); err != nil {
+		return &ListenError{Listener: "tcp", Addr: b.tcp.Address(), Err: err}
+	}
+	if b.ws == nil {
+		return nil
+	}
+	if err := b.srv.AddListener(b.ws); err != nil {
+		return &ListenError{Listener: "websocket", Addr: b.ws.Address(), Err: err}
 	}
 	return nil
 }
@@ -157,15 +177,43 @@ func (b *Broker) WSAddr() string {
 	return b.ws.Address()
 }
 
-// ClientURL is where huegate's own client connects: a loopback TCP
-// listener that takes it without credentials.
+// ClientURL is where huegate's own client connects: the TCP listener, by
+// a loopback address when it listens on all of them.
 func (b *Broker) ClientURL() string {
-	if b.internal != nil {
-		return "tcp://" + b.internal.Address()
+	host, port, _ := net.SplitHostPort(b.Addr())
+	switch ip := net.ParseIP(host); {
+	case ip == nil:
+	case ip.Equal(net.IPv4zero):
+		host = "127.0.0.1"
+	case ip.Equal(net.IPv6unspecified):
+		host = "::1"
 	}
-	return "tcp://" + b.Addr()
+	return "tcp://" + net.JoinHostPort(host, port)
+}
+
+// ClientCredentials are what huegate's own client logs in with: made at
+// Start, known to no one else, never logged.
+func (b *Broker) ClientCredentials() (username, password string) {
+	return ownUsername, string(b.auth.ownPassword)
+}
+
+// Refused counts the connections the listeners closed at once because they
+// were full (maxConns).
+func (b *Broker) Refused() int64 {
+	n := b.tcp.gate.refused.Load()
+	if b.ws != nil {
+		n += b.ws.gate.refused.Load()
+	}
+	return n
 }
 
 // Close disconnects every client, closes the listeners and waits for the
-// clients' goroutines to end.
-func (b *Broker) Close() { _ = b.srv.Close() }
+// clients' goroutines to end. The listeners stop first, so that no
+// connection reaches mochi while it closes.
+func (b *Broker) Close() {
+	b.tcp.stop()
+	if b.ws != nil {
+		b.ws.stop()
+	}
+	_ = b.srv.Close()
+}

@@ -56,7 +56,8 @@ func TestHuegatesOwnClientConnectsLikeToAnyBroker(t *testing.T) {
 
 func newHuegateClient(t *testing.T, b *Broker) *mqtt.Client {
 	t.Helper()
-	c, err := mqtt.New(mqtt.Options{Broker: b.ClientURL(), ClientID: "huegate", QoS: 1, StatusTopic: "huegate/status"})
+	user, pass := b.ClientCredentials()
+	c, err := mqtt.New(mqtt.Options{Broker: b.ClientURL(), ClientID: "huegate", Username: user, Password: pass, QoS: 1, StatusTopic: "huegate/status"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestARemoteListenerTakesOnlyUsersAndNeverLogsPasswords(t *testing.T) {
 	if err := tryConnect(url, "dimmer", "s3cret-dimmer-pw"); err != nil {
 		t.Fatalf("configured user refused: %v", err)
 	}
-	// huegate itself still gets in, without credentials, on its own listener.
+	// huegate itself still gets in, with the login the broker made for it.
 	newHuegateClient(t, b)
 
 	out := logs.String()

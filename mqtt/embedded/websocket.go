@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,23 +26,45 @@ type wsListener struct {
 	ln       net.Listener
 	srv      *http.Server
 	upgrader websocket.Upgrader
+	origins  map[string]bool // allowed besides loopback pages
+	gate     gate
 
 	mu        sync.Mutex
 	establish listeners.EstablishFn
 	closed    bool
 }
 
-func newWSListener(id, addr string) *wsListener {
-	return &wsListener{
-		id:   id,
-		addr: addr,
-		upgrader: websocket.Upgrader{
-			Subprotocols: []string{"mqtt"},
-			// Browser sketches are served from anywhere (a file, an online
-			// editor): any origin may connect. Access is the auth hook's job.
-			CheckOrigin: func(*http.Request) bool { return true },
-		},
+func newWSListener(id, addr string, origins []string) *wsListener {
+	l := &wsListener{id: id, addr: addr, origins: map[string]bool{}}
+	for _, o := range origins {
+		l.origins[strings.ToLower(strings.TrimSuffix(o, "/"))] = true
 	}
+	l.upgrader = websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: l.originOK}
+	return l
+}
+
+// originOK lets in clients that are not browsers (no Origin), pages served
+// from this machine (a loopback origin) and the origins configured in
+// mqtt.ws_origins. Any other web page open in the user's browser would
+// otherwise reach a loopback listener and drive the lights.
+func (l *wsListener) originOK(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if l.origins[strings.ToLower(origin)] {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false // "null" (a file, a sandbox) only when listed
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (l *wsListener) ID() string       { return l.id }
@@ -59,7 +83,7 @@ func (l *wsListener) Init(*slog.Logger) error {
 		return err
 	}
 	l.ln = ln
-	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}
 	return nil
 }
 
@@ -74,31 +98,49 @@ func (l *wsListener) Serve(establish listeners.EstablishFn) {
 	_ = l.srv.Serve(l.ln) // returns once Close closes the server
 }
 
-// Close stops accepting, then lets mochi disconnect this listener's
-// clients (hijacked connections are not the http.Server's any more).
-func (l *wsListener) Close(closeClients listeners.CloseFn) {
+// stop stops accepting and waits for connections on their way to mochi.
+func (l *wsListener) stop() {
 	l.mu.Lock()
 	already := l.closed
 	l.closed = true
 	l.mu.Unlock()
-	if already {
-		return
+	if !already {
+		if l.srv != nil {
+			_ = l.srv.Close()
+		}
+		if l.ln != nil {
+			_ = l.ln.Close() // in case Serve never ran
+		}
 	}
-	if l.srv != nil {
-		_ = l.srv.Close()
-	}
-	if l.ln != nil {
-		_ = l.ln.Close() // in case Serve never ran
-	}
-	closeClients(l.id)
+	l.gate.stop()
 }
 
+// Close stops accepting, then lets mochi disconnect this listener's
+// clients (hijacked connections are not the http.Server's any more).
+func (l *wsListener) Close(closeClients listeners.CloseFn) {
+	l.stop()
+	closeClients(l.id)
+	closeClients(browserID(l.id))
+}
+
+// browserID is the listener id under which browsers on listener id connect.
+func browserID(id string) string { return id + "-browser" }
+
 func (l *wsListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if l.gate.open.Load() >= maxConns {
+		l.gate.refused.Add(1)
+		http.Error(w, "too many connections", http.StatusServiceUnavailable)
+		return
+	}
 	c, err := l.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered with an HTTP error
 	}
 	defer c.Close()
+	if !l.gate.admit(c.UnderlyingConn()) {
+		return
+	}
+	defer l.gate.done()
 	c.SetReadLimit(maxPacketSize + 8) // a packet and its fixed header
 	l.mu.Lock()
 	establish := l.establish
@@ -106,7 +148,13 @@ func (l *wsListener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if establish == nil {
 		return
 	}
-	_ = establish(l.id, &wsConn{Conn: c.UnderlyingConn(), ws: c})
+	// A page in a browser (it sends Origin) joins under a listener id of
+	// its own, so the auth hook can ask it to log in wherever users exist.
+	id := l.id
+	if r.Header.Get("Origin") != "" {
+		id = browserID(l.id)
+	}
+	l.gate.hand(id, &wsConn{Conn: c.UnderlyingConn(), ws: c}, establish)
 }
 
 // wsConn presents a WebSocket as the byte stream mochi reads packets from:
