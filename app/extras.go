@@ -51,7 +51,7 @@ func startExtras(cfg *config.Config, o Options) (*extras, error) {
 		x.broker = b
 	}
 	if cfg.HTTP.Listen != "" {
-		s, err := metrics.Serve(cfg.HTTP.Listen, x.httpHandler(cfg))
+		s, err := metrics.Serve(cfg.HTTP.Listen, x.httpHandler(cfg), o.Log)
 		if err != nil {
 			x.stop(time.Now().Add(listenersTime))
 			return nil, listenError("http.listen", cfg.HTTP.Listen, err)

@@ -92,7 +92,7 @@ func Start(o Options) (*Broker, error) {
 	b := &Broker{srv: srv, tcp: listeners.NewTCP(listeners.Config{ID: idTCP, Address: o.Listen})}
 	open := map[string]bool{idTCP: anonymousOK(idTCP, o.Listen)}
 	if o.WSListen != "" {
-		b.ws = newWSListener(idWS, o.WSListen)
+		b.ws = newWSListener(idWS, o.WSListen, log.With().Str("listener", idWS).Logger())
 		open[idWS] = anonymousOK(idWS, o.WSListen)
 	}
 	if !open[idTCP] {

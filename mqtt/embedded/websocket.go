@@ -7,10 +7,11 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/huegate/huegate/internal/httpserve"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/rs/zerolog"
 )
 
 // wsListener serves MQTT over WebSocket (subprotocol "mqtt"), for browser
@@ -21,6 +22,7 @@ import (
 type wsListener struct {
 	id       string
 	addr     string
+	log      zerolog.Logger // the HTTP server's own errors
 	ln       net.Listener
 	srv      *http.Server
 	upgrader websocket.Upgrader
@@ -30,10 +32,11 @@ type wsListener struct {
 	closed    bool
 }
 
-func newWSListener(id, addr string) *wsListener {
+func newWSListener(id, addr string, log zerolog.Logger) *wsListener {
 	return &wsListener{
 		id:   id,
 		addr: addr,
+		log:  log,
 		upgrader: websocket.Upgrader{
 			Subprotocols: []string{"mqtt"},
 			// Browser sketches are served from anywhere (a file, an online
@@ -53,13 +56,16 @@ func (l *wsListener) Address() string {
 	return l.addr
 }
 
+// Init binds the port, within httpserve's limits: browser clients that
+// open connections and keep them cannot take the file descriptors huegate
+// needs (an MQTT client's WebSocket counts until it closes).
 func (l *wsListener) Init(*slog.Logger) error {
-	ln, err := net.Listen("tcp", l.addr)
+	ln, err := httpserve.Default.Listen(l.addr)
 	if err != nil {
 		return err
 	}
 	l.ln = ln
-	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second}
+	l.srv = httpserve.Default.Server(l, l.log)
 	return nil
 }
 
