@@ -52,9 +52,9 @@ func startExtras(cfg *config.Config, o Options) (*extras, error) {
 		x.broker = b
 	}
 	if cfg.HTTP.Listen != "" {
-		s, err := metrics.Serve(cfg.HTTP.Listen, x.httpHandler(cfg))
+		s, err := metrics.Serve(cfg.HTTP.Listen, x.httpHandler(cfg), o.Log)
 		if err != nil {
-			x.stop()
+			x.stop(time.Now().Add(listenersTime))
 			return nil, listenError("http.listen", cfg.HTTP.Listen, err)
 		}
 		x.http = s
@@ -111,14 +111,15 @@ func brokerUsers(us []config.User) []embedded.User {
 	return out
 }
 
-// stop ends the metrics server and the built-in broker. Call it after
-// huegate's own client has said goodbye to the broker.
-func (x *extras) stop() {
+// stop ends the metrics server and the built-in broker, letting requests
+// in progress finish until deadline. Call it after huegate's own client has
+// said goodbye to the broker.
+func (x *extras) stop(deadline time.Time) {
 	if x.page != nil {
 		x.page.Close() // its sockets are hijacked: the server's Close leaves them
 	}
 	if x.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
 		_ = x.http.Close(ctx)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/huegate/huegate/config"
@@ -24,11 +25,11 @@ func (b pageBroker) Publish(topic string, payload []byte, retained bool) error {
 	return b.Client.Publish(topic, payload, retained)
 }
 
-func (b pageBroker) Subscribe(topic string, h mqtt.Handler) error {
-	return b.Client.Subscribe(topic, func(m mqtt.Message) {
+func (b pageBroker) Subscribe(ctx context.Context, h mqtt.Handler, topics ...string) error {
+	return b.Client.Subscribe(ctx, func(m mqtt.Message) {
 		h(m)
 		b.page.Heard(m.Topic, m.Payload)
-	})
+	}, topics...)
 }
 
 // gatewayBroker is what the gateway publishes and subscribes through.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"os"
 	"slices"
 	"time"
 
@@ -36,6 +35,10 @@ type reloader struct {
 	log  zerolog.Logger
 	app  *App
 	sum  [sha256.Size]byte
+	// unreadable is the last warning about a file that could not be read,
+	// so a file that stays unreadable (a pipe in its place) is reported
+	// once and not on every event.
+	unreadable string
 }
 
 // Reload watches the file the config in force came from and applies every
@@ -50,9 +53,10 @@ func (a *App) Reload(ctx context.Context, sum [sha256.Size]byte) {
 	r.run(ctx)
 }
 
-// FileSum is the checksum of a file's content; zero when it cannot be read.
+// FileSum is the checksum of a file's content; zero when it cannot be read
+// or is not a regular file.
 func FileSum(path string) [sha256.Size]byte {
-	data, err := os.ReadFile(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		return [sha256.Size]byte{}
 	}
@@ -88,11 +92,12 @@ func (r *reloader) run(ctx context.Context) {
 // reload reads the file and applies it if it changed; it reports whether
 // to try again later (a bridge did not answer).
 func (r *reloader) reload(ctx context.Context) (retry bool) {
-	data, err := os.ReadFile(r.path)
+	data, err := config.ReadFile(r.path) // never waits: a pipe in its place is refused
 	if err != nil {
-		r.log.Warn().Err(err).Msg("config file unreadable; the config in force stays")
+		r.warnUnreadable(err)
 		return false
 	}
+	r.unreadable = ""
 	sum := sha256.Sum256(data)
 	if sum == r.sum {
 		return false
@@ -200,6 +205,15 @@ func (a *App) bridgeFailed(err error) error {
 		return err
 	}
 	return &ConfigError{Where: ConfigName(a.cfg), Problems: config.Problems{err.Error()}}
+}
+
+// warnUnreadable says the file cannot be read, once until it can be again.
+func (r *reloader) warnUnreadable(err error) {
+	if err.Error() == r.unreadable {
+		return
+	}
+	r.unreadable = err.Error()
+	r.log.Warn().Err(err).Msg("config file unreadable; the config in force stays")
 }
 
 // reject logs each problem as `validate` prints it.

@@ -38,15 +38,25 @@ func Edit(path string, updates []Update) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(target)
+	data, err := ReadFile(target)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read %s: %w", path, err)
+		return readError(path, err)
 	}
 	out, err := edited(data, updates)
 	if err != nil {
 		return fmt.Errorf("edit %s: %w", path, err)
 	}
 	return writeFileAtomic(target, out, 0o600)
+}
+
+// readError says which file could not be read; a *NotRegularError names it
+// already.
+func readError(path string, err error) error {
+	var nr *NotRegularError
+	if errors.As(err, &nr) {
+		return err
+	}
+	return fmt.Errorf("read %s: %w", path, err)
 }
 
 // edited returns data with the updates applied, by a text edit when that
@@ -80,12 +90,12 @@ func edited(data []byte, updates []Update) ([]byte, error) {
 // FileValue reads one string key from a config file as written, without
 // environment overrides or checks. ok is false when the file or key is absent.
 func FileValue(path string, keys ...string) (value string, ok bool, err error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("read %s: %w", path, err)
+		return "", false, readError(path, err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -111,9 +121,9 @@ func FileValue(path string, keys ...string) (value string, ok bool, err error) {
 // {"bridge"} for the one-bridge form (and for a new file), or
 // {"bridges", name} when the file names its bridges.
 func BridgeSection(path, name string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, readError(path, err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -26,15 +27,19 @@ func (p Problems) Error() string { return strings.Join(p, "\n") }
 func Load(path string) (*Config, error) {
 	v := newViper()
 	if path != "" {
-		if _, err := os.Stat(path); err == nil {
-			v.SetConfigFile(path)
+		data, err := ReadFile(path)
+		var nr *NotRegularError
+		switch {
+		case err == nil:
 			v.SetConfigType("yaml")
-			if err := v.ReadInConfig(); err != nil {
+			if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 				return nil, Problems{fmt.Sprintf("%s: not valid YAML: %s", path, firstLine(err))}
 			}
-		} else if errors.Is(err, os.ErrNotExist) {
+		case errors.Is(err, os.ErrNotExist):
 			path = ""
-		} else {
+		case errors.As(err, &nr):
+			return nil, err // names the path already
+		default:
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 	}

@@ -33,10 +33,10 @@ func (benchBridge) Stream(ctx context.Context, _, _ func()) error {
 
 type benchBroker struct{}
 
-func (benchBroker) Subscribe(string, mqtt.Handler) error { return nil }
-func (benchBroker) OnConnect(func())                     {}
-func (benchBroker) Unsubscribe(string) error             { return nil }
-func (benchBroker) Publish(string, []byte, bool) error   { return nil }
+func (benchBroker) Subscribe(context.Context, mqtt.Handler, ...string) error { return nil }
+func (benchBroker) OnConnect(func())                                         {}
+func (benchBroker) Unsubscribe(context.Context, ...string) error             { return nil }
+func (benchBroker) Publish(string, []byte, bool) error                       { return nil }
 
 func benchGateway(b *testing.B, lights int) *Gateway {
 	b.Helper()

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -26,23 +27,15 @@ func (s *bridgeState) setTopic(k kind, slug string) string {
 }
 
 // subscribeCommands subscribes every bridge's set topics.
-func (g *Gateway) subscribeCommands() error {
+func (g *Gateway) subscribeCommands(ctx context.Context) error {
 	for _, s := range g.states {
 		for _, k := range []kind{kindLight, kindGroup} {
-			if err := g.broker.Subscribe(s.setFilter(k), s.commandHandler(k)); err != nil {
-				return fmt.Errorf("subscribe %q: %w", s.setFilter(k), err)
+			if err := g.broker.Subscribe(ctx, s.commandHandler(k), s.setFilter(k)); err != nil {
+				return err // names the filter
 			}
 		}
 	}
 	return nil
-}
-
-func (g *Gateway) unsubscribeCommands() {
-	for _, s := range g.states {
-		for _, k := range []kind{kindLight, kindGroup} {
-			_ = g.broker.Unsubscribe(s.setFilter(k))
-		}
-	}
 }
 
 func (s *bridgeState) commandHandler(k kind) mqtt.Handler {

@@ -22,14 +22,16 @@ type stuckBroker struct {
 	release  chan struct{}
 }
 
-func (b *stuckBroker) Subscribe(topic string, h mqtt.Handler) error {
+func (b *stuckBroker) Subscribe(_ context.Context, h mqtt.Handler, topics ...string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.handlers[topic] = h
+	for _, topic := range topics {
+		b.handlers[topic] = h
+	}
 	return nil
 }
-func (*stuckBroker) Unsubscribe(string) error { return nil }
-func (*stuckBroker) OnConnect(func())         {}
+func (*stuckBroker) Unsubscribe(context.Context, ...string) error { return nil }
+func (*stuckBroker) OnConnect(func())                             {}
 func (b *stuckBroker) Publish(string, []byte, bool) error {
 	<-b.release
 	return nil

@@ -39,12 +39,12 @@ func (s *bridgeState) sweepStale(ctx context.Context) {
 		}
 	}
 	filters := []string{s.base + "/lights/+/state", s.base + "/groups/+/state"}
-	for _, f := range filters {
-		if err := s.g.broker.Subscribe(f, collect); err != nil {
-			s.g.log.Debug().Err(err).Str("filter", f).Msg("stale state topics not swept")
-			return
-		}
-		defer func() { _ = s.g.broker.Unsubscribe(f) }()
+	// First, so a subscription left remembered by a failure is dropped too.
+	// Once huegate stops, ctx has ended: the unsubscribe is sent, not waited for.
+	defer func() { _ = s.g.broker.Unsubscribe(ctx, filters...) }()
+	if err := s.g.broker.Subscribe(ctx, collect, filters...); err != nil {
+		s.g.log.Debug().Err(err).Msg("stale state topics not swept")
+		return
 	}
 	if !sleepCtx(ctx, sweepWindow) {
 		return

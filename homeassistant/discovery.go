@@ -13,8 +13,7 @@ import (
 
 // Broker is what discovery needs from the MQTT connection (*mqtt.Client).
 type Broker interface {
-	Subscribe(topic string, h mqtt.Handler) error
-	Unsubscribe(topic string) error
+	Subscribe(ctx context.Context, h mqtt.Handler, topics ...string) error
 	Publish(topic string, payload []byte, retained bool) error
 	OnConnect(f func())
 }
@@ -69,25 +68,28 @@ func New(o Options) *Discovery {
 func (d *Discovery) BirthTopic() string { return d.names.prefix + "/status" }
 
 // Start subscribes to Home Assistant's birth message and republishes on
-// every connect. Call it before the broker connects.
-func (d *Discovery) Start() error {
+// every connect. Call it before the broker connects (then ctx is not waited
+// on).
+func (d *Discovery) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.started {
 		return fmt.Errorf("home assistant discovery already started")
 	}
-	if err := d.broker.Subscribe(d.BirthTopic(), d.onBirth); err != nil {
-		return fmt.Errorf("subscribe %q: %w", d.BirthTopic(), err)
+	if err := d.broker.Subscribe(ctx, d.onBirth, d.BirthTopic()); err != nil {
+		return err // names the topic
 	}
 	d.broker.OnConnect(d.republish)
-	ctx, cancel := context.WithCancel(context.Background())
+	rctx, cancel := context.WithCancel(context.Background())
 	d.started, d.cancel = true, cancel
-	go d.run(ctx)
+	go d.run(rctx)
 	return nil
 }
 
-// Stop unsubscribes and ends the goroutine Start began. The configs stay
-// retained on the broker: huegate going away is what availability says.
+// Stop ends the goroutine Start began; a birth message heard later is
+// ignored. It does not wait on the broker: closing the connection
+// unsubscribes everything. The configs stay retained on the broker:
+// huegate going away is what availability says.
 func (d *Discovery) Stop() {
 	d.mu.Lock()
 	if !d.started || d.stopped {
@@ -97,7 +99,6 @@ func (d *Discovery) Stop() {
 	}
 	d.stopped = true
 	d.mu.Unlock()
-	_ = d.broker.Unsubscribe(d.BirthTopic())
 	d.cancel()
 	<-d.done
 }

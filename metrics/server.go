@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
+	"github.com/huegate/huegate/internal/httpserve"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
 )
 
 // Handler serves /metrics and /healthz.
@@ -31,14 +32,15 @@ type Server struct {
 }
 
 // Serve listens on addr at once (so a taken port is an error here) and
-// serves h in the background.
-func Serve(addr string, h http.Handler) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+// serves h in the background, within httpserve's limits (connections held,
+// idle time), logging the server's own errors to log.
+func Serve(addr string, h http.Handler, log zerolog.Logger) (*Server, error) {
+	ln, err := httpserve.Default.Listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics and health: listen on %s: %w", addr, err)
 	}
 	s := &Server{
-		srv:    &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second},
+		srv:    httpserve.Default.Server(h, log.With().Str("part", "http").Logger()),
 		ln:     ln,
 		served: make(chan struct{}),
 	}

@@ -17,9 +17,9 @@ func TestMessagesRoundTripThroughBroker(t *testing.T) {
 	rec := mqtttest.Subscribe(t, b.URL, "out/#")
 	c := newClient(t, b.URL, nil)
 	early, late := newInbox(), newInbox()
-	must(t, c.Subscribe("in/early", early.handle)) // before Connect: made on connect
+	must(t, c.Subscribe(t.Context(), early.handle, "in/early")) // before Connect: made on connect
 	connect(t, c)
-	must(t, c.Subscribe("in/late", late.handle)) // while connected: made at once
+	must(t, c.Subscribe(t.Context(), late.handle, "in/late")) // while connected: made at once
 
 	mqtttest.Publish(t, b.URL, "in/early", []byte("one"), false)
 	mqtttest.Publish(t, b.URL, "in/late", []byte("two"), false)
@@ -38,7 +38,7 @@ func TestMessageRetainedFlag(t *testing.T) {
 	mqtttest.Publish(t, b.URL, "lights/1/set", []byte("stored"), true)
 	c := newClient(t, b.URL, nil)
 	got := newInbox()
-	must(t, c.Subscribe("lights/1/set", got.handle))
+	must(t, c.Subscribe(t.Context(), got.handle, "lights/1/set"))
 	connect(t, c)
 
 	if m := got.waitFor(t, waitLong, is("lights/1/set", "stored")); !m.Retained {
@@ -120,7 +120,7 @@ func TestReconnectsResubscribesAndRepublishesAfterBrokerRestart(t *testing.T) {
 	b := mqtttest.StartMosquitto(t)
 	c := newClient(t, b.URL, nil) // default retry intervals: this measures what users get
 	got := newInbox()
-	must(t, c.Subscribe("lights/+/set", got.handle))
+	must(t, c.Subscribe(t.Context(), got.handle, "lights/+/set"))
 	connects := make(chan time.Time, 10)
 	c.OnConnect(func() {
 		must(t, c.Publish("huegate/light/1", []byte("state"), true))
@@ -166,7 +166,7 @@ func TestConnectWhileBrokerDownReturnsContextErrorThenSucceeds(t *testing.T) {
 	b.Kill()
 	c := newClient(t, b.URL, func(o *mqtt.Options) { o.ConnectRetryInterval = 20 * time.Millisecond })
 	got := newInbox()
-	must(t, c.Subscribe("lights/+/set", got.handle))
+	must(t, c.Subscribe(t.Context(), got.handle, "lights/+/set"))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -191,12 +191,12 @@ func TestWildcardSubscriptionAndUnsubscribe(t *testing.T) {
 	b := mqtttest.StartMosquitto(t)
 	c := newClient(t, b.URL, nil)
 	sets, gone, marker := newInbox(), newInbox(), newInbox()
-	must(t, c.Subscribe("lights/+/set", sets.handle))
-	must(t, c.Subscribe("groups/#", gone.handle))
-	must(t, c.Subscribe("marker", marker.handle))
+	must(t, c.Subscribe(t.Context(), sets.handle, "lights/+/set"))
+	must(t, c.Subscribe(t.Context(), gone.handle, "groups/#"))
+	must(t, c.Subscribe(t.Context(), marker.handle, "marker"))
 	connect(t, c)
-	must(t, c.Unsubscribe("groups/#"))
-	must(t, c.Unsubscribe("never/subscribed"))
+	must(t, c.Unsubscribe(t.Context(), "groups/#"))
+	must(t, c.Unsubscribe(t.Context(), "never/subscribed"))
 
 	// One connection delivers in order: once the marker is in, the rest is too.
 	pub := mqtttest.NewPublisher(t, b.URL)
@@ -218,12 +218,12 @@ func TestPanickingHandlerDoesNotStopDelivery(t *testing.T) {
 	b := mqtttest.StartMosquitto(t)
 	c := newClient(t, b.URL, nil)
 	got := newInbox()
-	must(t, c.Subscribe("t", func(m mqtt.Message) {
+	must(t, c.Subscribe(t.Context(), func(m mqtt.Message) {
 		if string(m.Payload) == "boom" {
 			panic("handler bug")
 		}
 		got.handle(m)
-	}))
+	}, "t"))
 	connect(t, c)
 	pub := mqtttest.NewPublisher(t, b.URL)
 	pub.Publish("t", []byte("boom"), 1, false)

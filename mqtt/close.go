@@ -2,10 +2,14 @@ package mqtt
 
 import "time"
 
-// Close publishes "offline" (retained) to the status topic, because a clean
-// disconnect makes the broker discard the last will, then disconnects. It waits
-// at most timeout in all, and only runs past it when an OnConnect callback
-// blocks. Calls after the first return at once.
+// Close says goodbye to the broker and disconnects: it unsubscribes every
+// filter in one UNSUBSCRIBE packet (with clean session off the broker would
+// otherwise go on queueing messages for huegate's session after it left),
+// publishes "offline" (retained), because a clean disconnect makes the
+// broker discard the last will, and sends DISCONNECT. It waits at most
+// timeout in all, broker answering or not, and only runs past it when an
+// OnConnect callback blocks. No handler is called once it has started.
+// Calls after the first return at once.
 func (c *Client) Close(timeout time.Duration) {
 	c.closeOnce.Do(func() { c.shutdown(time.Now().Add(timeout)) })
 }
@@ -16,6 +20,7 @@ func (c *Client) shutdown(deadline time.Time) {
 	started := c.started
 	c.mu.Unlock()
 	close(c.done)
+	filters := c.forgetRoutes()
 	if !started {
 		return
 	}
@@ -24,9 +29,43 @@ func (c *Client) shutdown(deadline time.Time) {
 	if !waitUntil(c.stopped, deadline) {
 		c.log.Warn().Msg("mqtt close: an OnConnect callback is still running; disconnecting anyway")
 	}
-	c.publishOffline(deadline)
+	// paho may hold a call up to its write timeout when the network is
+	// stuck; the deadline is the stop's, so the goodbye runs beside it.
+	bye := make(chan struct{})
+	go func() {
+		defer close(bye)
+		c.unsubscribeAll(filters)
+		c.publishOffline(deadline)
+	}()
+	if !waitUntil(bye, deadline) {
+		// publishOffline has said so, unless paho held the unsubscribe.
+		c.log.Debug().Msg("mqtt close: the goodbye did not finish in time; disconnecting anyway")
+	}
 	c.paho().Disconnect(uint(max(time.Until(deadline), 0).Milliseconds()))
 	c.log.Info().Str("broker", c.broker).Msg("mqtt disconnected")
+}
+
+// forgetRoutes drops every route, so no handler runs from now on, and
+// returns their filters.
+func (c *Client) forgetRoutes() []string {
+	c.subMu.Lock()
+	defer c.subMu.Unlock()
+	old := c.routes.Load().list
+	c.routes.Store(newRouteTable(nil))
+	filters := make([]string, len(old))
+	for i, r := range old {
+		filters[i] = r.filter
+	}
+	return filters
+}
+
+// unsubscribeAll sends one UNSUBSCRIBE for the filters without waiting for
+// the answer: paho writes the DISCONNECT that follows after it, on the same
+// queue, and the broker takes packets in order.
+func (c *Client) unsubscribeAll(filters []string) {
+	if len(filters) > 0 && c.paho().IsConnectionOpen() {
+		c.paho().Unsubscribe(filters...)
+	}
 }
 
 // publishOffline waits for the publish to be written (QoS 0) or acknowledged,

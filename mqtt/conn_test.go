@@ -17,7 +17,7 @@ func TestClientWorksOverWebSockets(t *testing.T) {
 	b := mqtttest.StartMosquitto(t, fmt.Sprintf("listener %d 127.0.0.1", wsPort), "protocol websockets")
 	c := newClient(t, fmt.Sprintf("ws://127.0.0.1:%d/mqtt", wsPort), nil)
 	in := make(chan string, 100)
-	must(t, c.Subscribe("ws/in", func(m mqtt.Message) { in <- string(m.Payload) }))
+	must(t, c.Subscribe(t.Context(), func(m mqtt.Message) { in <- string(m.Payload) }, "ws/in"))
 	rec := mqtttest.Subscribe(t, b.URL, "ws/out")
 	connect(t, c)
 

@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -159,20 +160,18 @@ func (c *Client) resubscribe() error {
 	if len(routes) == 0 {
 		return nil
 	}
-	filters := make(map[string]byte, len(routes))
-	for _, r := range routes {
-		filters[r.filter] = c.opts.QoS
+	filters := make([]string, len(routes))
+	for i, r := range routes {
+		filters[i] = r.filter
 	}
-	refused, err := c.awaitSubscribe(c.paho().SubscribeMultiple(filters, nil))
+	refused, err := c.awaitSubscribe(context.Background(), c.paho().SubscribeMultiple(c.qosOf(filters), nil))
 	if err != nil {
 		return fmt.Errorf("resubscribe: %w", err)
 	}
 	if len(refused) > 0 {
 		// The other filters are in place; retrying will not change the broker's mind.
 		c.log.Warn().Str("broker", c.broker).Strs("filters", refused).Msg("mqtt broker refused subscriptions; forgetting them")
-		for _, f := range refused {
-			c.deleteRoute(f)
-		}
+		c.deleteRoutes(refused)
 	}
 	return nil
 }

@@ -34,11 +34,11 @@ func TestSubscribeRefusesInvalidFilters(t *testing.T) {
 	}
 	defer c.Close(0)
 	for _, filter := range []string{"", "a/#/b", "a/b#", "a+/b", "#/a"} {
-		if err := c.Subscribe(filter, func(mqtt.Message) {}); !errors.Is(err, mqtt.ErrInvalidTopic) {
+		if err := c.Subscribe(t.Context(), func(mqtt.Message) {}, filter); !errors.Is(err, mqtt.ErrInvalidTopic) {
 			t.Errorf("Subscribe(%q) = %v, want ErrInvalidTopic", filter, err)
 		}
 	}
-	if err := c.Subscribe("a/b", nil); err == nil {
+	if err := c.Subscribe(t.Context(), nil, "a/b"); err == nil {
 		t.Error("Subscribe with a nil handler succeeded")
 	}
 }
@@ -56,14 +56,14 @@ func TestHandlerSeesBurstInPublishOrder(t *testing.T) {
 				got []int
 			)
 			all := make(chan struct{})
-			must(t, c.Subscribe("lights/1/set", func(m mqtt.Message) {
+			must(t, c.Subscribe(t.Context(), func(m mqtt.Message) {
 				v, _ := strconv.Atoi(string(m.Payload))
 				mu.Lock()
 				defer mu.Unlock()
 				if got = append(got, v); len(got) == n {
 					close(all)
 				}
-			}))
+			}, "lights/1/set"))
 			connect(t, c)
 
 			pub := mqtttest.NewPublisher(t, b.URL)
@@ -101,13 +101,13 @@ func TestPublishFromHandlerDoesNotStall(t *testing.T) {
 		mu   sync.Mutex
 		errs []error
 	)
-	must(t, c.Subscribe("set/#", func(m mqtt.Message) {
+	must(t, c.Subscribe(t.Context(), func(m mqtt.Message) {
 		if err := c.Publish("state/"+m.Topic[len("set/"):], m.Payload, false); err != nil {
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()
 		}
-	}))
+	}, "set/#"))
 	connect(t, c)
 	pub := mqtttest.NewPublisher(t, b.URL)
 	for i := range n {

@@ -22,18 +22,18 @@ func TestSubscriptionRefusedByBroker(t *testing.T) {
 		o.StatusTopic = ""
 		o.Logger = zerolog.New(logs)
 	})
-	must(t, c.Subscribe("denied/early", func(mqtt.Message) {})) // refused while setting up
-	must(t, c.Subscribe("allowed/x", func(mqtt.Message) {}))
+	must(t, c.Subscribe(t.Context(), func(mqtt.Message) {}, "denied/early")) // refused while setting up
+	must(t, c.Subscribe(t.Context(), func(mqtt.Message) {}, "allowed/x"))
 	connect(t, c)
 	if !strings.Contains(logs.String(), `"filters":["denied/early"]`) {
 		t.Errorf("refused resubscription not logged:\n%s", logs)
 	}
 
-	err := c.Subscribe("denied/late", func(mqtt.Message) {})
+	err := c.Subscribe(t.Context(), func(mqtt.Message) {}, "denied/late")
 	if !errors.Is(err, mqtt.ErrSubscribeRefused) || !strings.Contains(err.Error(), "denied/late") {
 		t.Fatalf("Subscribe to a refused filter = %v, want ErrSubscribeRefused naming it", err)
 	}
-	must(t, c.Subscribe("allowed/y", func(mqtt.Message) {}))
+	must(t, c.Subscribe(t.Context(), func(mqtt.Message) {}, "allowed/y"))
 }
 
 // startRefusingBroker accepts MQTT connections on loopback and answers CONNECT

@@ -17,7 +17,7 @@ func TestAValuePublishedWhileReconnectingIsDelivered(t *testing.T) {
 	rec := mqtttest.Subscribe(t, b.URL, statusTopic)
 	c := newClient(t, link.URL, func(o *mqtt.Options) { o.MaxReconnectInterval = 50 * time.Millisecond })
 	in := newInbox()
-	must(t, c.Subscribe("lights", in.handle))
+	must(t, c.Subscribe(t.Context(), in.handle, "lights"))
 	connect(t, c)
 	online := rec.WaitFor(t, waitLong, seen(statusTopic, "online"))
 
@@ -41,14 +41,14 @@ func TestAValuePublishedWhileReconnectingIsDelivered(t *testing.T) {
 func TestAnEarlierRunsQueuedValuesAreNotDelivered(t *testing.T) {
 	b := mqtttest.StartMosquitto(t)
 	first := newClient(t, b.URL, nil)
-	must(t, first.Subscribe("lights", newInbox().handle))
+	must(t, first.Subscribe(t.Context(), newInbox().handle, "lights"))
 	connect(t, first)
 	first.Close(5 * time.Second)
 	mqtttest.NewPublisher(t, b.URL).Publish("lights", []byte("stale"), 1, false)
 
 	again := newClient(t, b.URL, nil) // the same client id
 	in := newInbox()
-	must(t, again.Subscribe("lights", in.handle))
+	must(t, again.Subscribe(t.Context(), in.handle, "lights"))
 	connect(t, again)
 	mqtttest.NewPublisher(t, b.URL).Publish("lights", []byte("live"), 1, false)
 	in.waitFor(t, waitLong, is("lights", "live"))

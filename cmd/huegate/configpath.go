@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/huegate/huegate/config"
 )
 
 // systemConfigDir is the last place huegate looks for config.yaml; the
@@ -18,25 +20,36 @@ var systemConfigDir = "/etc/huegate"
 // cannot be examined (permissions) is an error, never silently skipped.
 func (g *globals) locateConfig() (string, error) {
 	if p := g.explicitConfig(); p != "" {
-		_, err := os.Stat(p)
+		_, err := config.Stat(p)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			return p, &exitError{2, fmt.Errorf("config file %s: %w (`huegate init --config %s` writes a starter one)", p, unwrapPath(err), p)}
 		case err != nil:
-			return p, &exitError{2, fmt.Errorf("config file %s: %w", p, unwrapPath(err))}
+			return p, pathError(p, err)
 		}
 		return p, nil
 	}
 	for _, p := range searchPaths() {
-		_, err := os.Stat(p)
-		if err == nil {
+		_, err := config.Stat(p)
+		switch {
+		case err == nil:
 			return p, nil
-		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return p, &exitError{2, fmt.Errorf("config file %s: %w", p, unwrapPath(err))}
+		case !errors.Is(err, os.ErrNotExist):
+			return p, pathError(p, err)
 		}
 	}
 	return "", nil
+}
+
+// pathError is exit code 2 for a config path that cannot be read: one that
+// cannot be examined, or names a pipe, a directory or a device (reading a
+// pipe would wait for a writer for ever).
+func pathError(p string, err error) error {
+	var nr *config.NotRegularError
+	if errors.As(err, &nr) {
+		return &exitError{2, err} // names the path and what it is
+	}
+	return &exitError{2, fmt.Errorf("config file %s: %w", p, unwrapPath(err))}
 }
 
 // explicitConfig is --config, else $HUEGATE_CONFIG, else "".

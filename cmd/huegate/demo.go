@@ -91,7 +91,7 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 		return demoPortError(err)
 	}
 	if err := a.Start(ctx); err != nil {
-		_ = a.Stop(flushTimeout)
+		_ = a.Stop(stopTimeout)
 		if errors.Is(err, context.Canceled) {
 			return nil
 		}
@@ -100,7 +100,7 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 	g.printDemo(a, emu)
 	<-ctx.Done()
 	log.Info().Msg("stopping: sending pending values")
-	_ = a.Stop(flushTimeout)
+	_ = a.Stop(stopTimeout)
 	return nil
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// flushTimeout bounds how long shutdown waits for pending values to be sent.
-const flushTimeout = 5 * time.Second
+// stopTimeout bounds the whole stop: pending values, offline, disconnect.
+const stopTimeout = 5 * time.Second
 
 func newRunCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
@@ -24,8 +24,8 @@ func newRunCmd(g *globals) *cobra.Command {
 		Short: "Run the gateway",
 		Long: `Run the gateway: subscribe to the mapped topics, send each light's newest
 value to the bridge within its budget, and keep going through broker and
-bridge restarts. SIGINT or SIGTERM sends what is pending (up to 5 s), publishes
-offline and exits 0; a second signal exits at once.
+bridge restarts. SIGINT or SIGTERM sends what is pending, publishes offline
+and exits 0, within 5 s; a second signal exits at once.
 
 At start-up it makes the checks of ` + "`huegate validate`" + ` and stops with exit code
 2 and the same lines if one fails. While running it watches the config file:
@@ -69,7 +69,7 @@ func (g *globals) run(parent context.Context) error {
 		return err
 	}
 	if err := a.Start(ctx); err != nil {
-		_ = a.Stop(flushTimeout)
+		_ = a.Stop(stopTimeout)
 		if errors.Is(err, context.Canceled) {
 			return nil // stopped by a signal while starting
 		}
@@ -82,7 +82,7 @@ func (g *globals) run(parent context.Context) error {
 	stopping()
 	reload.Wait()
 	log.Info().Msg("stopping: sending pending values")
-	_ = a.Stop(flushTimeout) // values left unsent are logged
+	_ = a.Stop(stopTimeout) // values left unsent are logged
 	return nil
 }
 

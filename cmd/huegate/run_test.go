@@ -30,7 +30,14 @@ type process struct {
 
 func startHuegate(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
-	p := &process{cmd: exec.Command(binary, args...), out: &testkit.Buffer{}, done: make(chan error, 1)}
+	return startProcess(t, exec.Command(binary, args...), env)
+}
+
+// startProcess starts cmd (huegate, or a shell that execs it) with env
+// added to the test's environment, and kills it when the test ends.
+func startProcess(t *testing.T, cmd *exec.Cmd, env []string) *process {
+	t.Helper()
+	p := &process{cmd: cmd, out: &testkit.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

@@ -144,7 +144,7 @@ func authClient(t *testing.T, brokerURL, user, password string, tlsCfg *tls.Conf
 func (o *mqttObserver) subscribe(t *testing.T, topic string) *payloads {
 	t.Helper()
 	p := &payloads{changed: make(chan struct{})}
-	if err := o.c.Subscribe(topic, p.add); err != nil {
+	if err := o.c.Subscribe(t.Context(), p.add, topic); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -111,7 +111,7 @@ func Start(o Options) (*Broker, error) {
 	b := &Broker{srv: srv, tcp: newTCPListener(idTCP, o.Listen)}
 	open := map[string]bool{idTCP: anonymousOK(idTCP, o.Listen)}
 	if o.WSListen != "" {
-		b.ws = newWSListener(idWS, o.WSListen, o.WSOrigins)
+		b.ws = newWSListener(idWS, o.WSListen, o.WSOrigins, log.With().Str("listener", idWS).Logger())
 		open[idWS] = anonymousOK(idWS, o.WSListen)
 		// Every web page the user opens can reach a loopback listener: pages
 		// log in as soon as there are users to log in as.

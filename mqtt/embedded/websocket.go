@@ -9,10 +9,11 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/huegate/huegate/internal/httpserve"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/rs/zerolog"
 )
 
 // wsListener serves MQTT over WebSocket (subprotocol "mqtt"), for browser
@@ -23,6 +24,7 @@ import (
 type wsListener struct {
 	id       string
 	addr     string
+	log      zerolog.Logger // the HTTP server's own errors
 	ln       net.Listener
 	srv      *http.Server
 	upgrader websocket.Upgrader
@@ -34,8 +36,8 @@ type wsListener struct {
 	closed    bool
 }
 
-func newWSListener(id, addr string, origins []string) *wsListener {
-	l := &wsListener{id: id, addr: addr, origins: map[string]bool{}}
+func newWSListener(id, addr string, origins []string, log zerolog.Logger) *wsListener {
+	l := &wsListener{id: id, addr: addr, origins: map[string]bool{}, log: log}
 	for _, o := range origins {
 		l.origins[strings.ToLower(strings.TrimSuffix(o, "/"))] = true
 	}
@@ -77,13 +79,16 @@ func (l *wsListener) Address() string {
 	return l.addr
 }
 
+// Init binds the port, within httpserve's limits: browser clients that
+// open connections and keep them cannot take the file descriptors huegate
+// needs (an MQTT client's WebSocket counts until it closes).
 func (l *wsListener) Init(*slog.Logger) error {
-	ln, err := net.Listen("tcp", l.addr)
+	ln, err := httpserve.Default.Listen(l.addr)
 	if err != nil {
 		return err
 	}
 	l.ln = ln
-	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}
+	l.srv = httpserve.Default.Server(l, l.log)
 	return nil
 }
 

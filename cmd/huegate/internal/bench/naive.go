@@ -55,7 +55,7 @@ func startNaive(ctx context.Context, cfg *config.Config) (*naive, error) {
 		for _, ref := range m.Lights {
 			ids = append(ids, ref.ID)
 		}
-		if err := client.Subscribe(m.Topic, n.handler(ids, m.Range)); err != nil {
+		if err := client.Subscribe(ctx, n.handler(ids, m.Range), m.Topic); err != nil {
 			client.Close(time.Second)
 			return nil, fmt.Errorf("naive gateway: %w", err)
 		}
