@@ -202,9 +202,10 @@ func (a *App) bridgeFailed(err error) error {
 	return &ConfigError{Where: ConfigName(a.cfg), Problems: config.Problems{err.Error()}}
 }
 
-// reject logs each problem as `validate` prints it.
+// reject logs each problem as `validate` prints it (at most
+// config.MaxLines of them, and how many more).
 func (r *reloader) reject(p config.Problems) {
-	for _, line := range p {
+	for _, line := range config.Summarise(p, "problems") {
 		r.log.Error().Str("file", r.path).Msg("invalid config: " + line)
 	}
 	r.log.Warn().Str("file", r.path).Int("problems", len(p)).Msg("config reload rejected; the last good config stays in force")
