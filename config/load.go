@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huegate/huegate/internal/printable"
 	"github.com/spf13/cast"
 	"github.com/spf13/viper"
 )
@@ -22,7 +23,17 @@ type Problems []string
 const MaxLines = 20
 
 // Error is one line per problem, at most MaxLines of them (see Summarise).
-func (p Problems) Error() string { return strings.Join(Summarise(p, "problems"), "\n") }
+// A problem can quote what a bridge answered or a key of the file: each
+// line is made printable (its control characters escaped), so the lines
+// are exactly the problems, and a terminal shows them without obeying them.
+func (p Problems) Error() string {
+	lines := Summarise(p, "problems")
+	safe := make([]string, len(lines))
+	for i, l := range lines {
+		safe[i] = printable.Text(l)
+	}
+	return strings.Join(safe, "\n")
+}
 
 // Summarise is lines, or, when there are more than MaxLines+1, the first
 // MaxLines and a line saying how many more of what there are ("... and 980
