@@ -37,7 +37,7 @@ func TestAnAliasBombOfUnknownKeysGivesAFewWarnings(t *testing.T) {
 		t.Fatalf("%d warnings (%d about unknown keys), want %d and then %q; the last: %q",
 			len(c.Warnings), unknown, MaxLines, more, c.Warnings[len(c.Warnings)-1])
 	}
-	if took > 5*time.Second {
+	if took > 20*time.Second { // 0.3 s; 2-5 s under the race detector on a busy machine
 		t.Errorf("loading took %v", took)
 	}
 	t.Logf("%d bytes of YAML, %d keys: %d warnings in %v", len(yaml), total, len(c.Warnings), took.Round(time.Millisecond))
@@ -62,7 +62,7 @@ func TestAnAliasBombOfMappingsGivesAFewProblemLines(t *testing.T) {
 		t.Fatalf("%d problems printed as %d lines (%d bytes), want %d and then %q; the last: %q",
 			len(p), len(lines), len(text), MaxLines, more, lines[len(lines)-1])
 	}
-	if took > 5*time.Second {
+	if took > 20*time.Second { // 0.3 s; 2-5 s under the race detector on a busy machine
 		t.Errorf("loading took %v", took)
 	}
 	t.Logf("%d problems in %v, printed as %d lines, %d bytes", len(p), took.Round(time.Millisecond), len(lines), len(text))
