@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huegate/huegate/internal/printable"
 	"github.com/rs/zerolog"
 )
 
@@ -47,9 +46,7 @@ func TestConsoleLogsEscapeEveryOutsideString(t *testing.T) {
 				t.Fatalf("colours %v with NO_COLOR=%q", coloured, noColor)
 			}
 			plain := ownColours.ReplaceAllString(text, "")
-			if i := strings.IndexFunc(plain, func(r rune) bool { return r != '\n' && printable.Hidden(r) }); i >= 0 {
-				t.Errorf("raw %q at %q", []rune(plain[i:])[0], plain[max(0, i-60):min(len(plain), i+60)])
-			}
+			noRawControls(t, plain)
 			if n := strings.Count(plain, "\n"); n != events {
 				t.Errorf("%d lines for %d events:\n%s", n, events, plain)
 			}
@@ -74,9 +71,7 @@ func TestJSONLogsEscapeEveryOutsideStringAndKeepIt(t *testing.T) {
 	}
 	events := logAttack(log)
 	text := out.String()
-	if i := strings.IndexFunc(text, func(r rune) bool { return r != '\n' && printable.Hidden(r) }); i >= 0 {
-		t.Errorf("raw %q at %q", []rune(text[i:])[0], text[max(0, i-60):min(len(text), i+60)])
-	}
+	noRawControls(t, text)
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	if len(lines) != events {
 		t.Fatalf("%d lines for %d events:\n%s", len(lines), events, text)

@@ -26,6 +26,15 @@ const attack = "boom\x1b]0;PWNED\a\x1b[2J\x1b[5m\r\n16:20:00 INF bridge key acce
 // huegate's own and is the attack's.
 var forgedLine = regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d INF bridge key accepted`)
 
+// noRawControls fails the test if out holds a character a terminal would
+// obey rather than show (printable.Hidden), line breaks aside.
+func noRawControls(t *testing.T, out string) {
+	t.Helper()
+	if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && printable.Hidden(r) }); i >= 0 {
+		t.Errorf("raw %q in the output: %q", []rune(out[i:])[0], out[max(0, i-80):min(len(out), i+80)])
+	}
+}
+
 // A bridge that answers with that description, while `huegate run` starts
 // (an error that stops it: the description is in the last thing it
 // prints), while it runs (every command refused), and while it reloads the
@@ -82,9 +91,7 @@ func TestABridgeErrorCannotWriteToTheTerminal(t *testing.T) {
 				if forged := forgedLine.FindString(out); forged != "" {
 					t.Errorf("a forged line: %q", forged)
 				}
-				if i := strings.IndexFunc(out, func(r rune) bool { return r != '\n' && printable.Hidden(r) }); i >= 0 {
-					t.Errorf("raw %q in the output: %q", []rune(out[i:])[0], out[max(0, i-80):min(len(out), i+80)])
-				}
+				noRawControls(t, out)
 			}
 			if format == "console" {
 				if want := `\x1b]0;PWNED\a\x1b[2J\x1b[5m\r\n16:20:00 INF bridge key accepted`; !strings.Contains(strings.Join(outputs, ""), want) {
@@ -132,9 +139,7 @@ mappings:
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
 	all := out + errOut
-	if i := strings.IndexFunc(all, func(r rune) bool { return r != '\n' && printable.Hidden(r) }); i >= 0 {
-		t.Errorf("raw %q in the output: %q", []rune(all[i:])[0], all[max(0, i-80):min(len(all), i+80)])
-	}
+	noRawControls(t, all)
 	if forged := regexp.MustCompile(`(?m)^16:20:00 INF`).FindString(all); forged != "" {
 		t.Errorf("a forged line: %q\n%s", forged, all)
 	}
