@@ -143,7 +143,8 @@ func NameProblems(cfg *config.Config, invs map[string]Inventory) config.Problems
 }
 
 // NamedTwice is a warning for each light or group a mapping names twice
-// (by name and by id, say): harmless, but likely not what was meant.
+// (by name and by id, say): harmless, but likely not what was meant. Past
+// config.MaxLines of them, one line says how many more there are.
 func NamedTwice(cfg *config.Config, invs map[string]Inventory) []string {
 	var w []string
 	for i, m := range cfg.Mappings {
@@ -154,7 +155,7 @@ func NamedTwice(cfg *config.Config, invs map[string]Inventory) []string {
 		w = append(w, twice(fmt.Sprintf("mappings[%d].lights", i), "light", m.Lights, inv.lights)...)
 		w = append(w, twice(fmt.Sprintf("mappings[%d].groups", i), "group", m.Groups, inv.groups)...)
 	}
-	return w
+	return config.Summarise(w, "lights or groups named twice")
 }
 
 func twice(key, kind string, refs []mapping.Ref, known []mapping.Named) []string {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,4 +174,25 @@ func TestAMappedTopicKeepsItsMetricsSeries(t *testing.T) {
 	})
 	pub.Publish("lights", []byte("100"), 1, false)
 	testkit.Eventually(t, 10*time.Second, "the mapped topic counted under its name", func() bool { return received(t, s) == 1 })
+}
+
+// /metrics also shows the process itself, with the names every Prometheus
+// setup already has dashboards and alerts for: goroutines, open files
+// (Linux), memory.
+func TestMetricsWatchTheProcess(t *testing.T) {
+	s := startHuegate(t, mqtttest.StartMosquitto(t), time.Hour, lightsMapping)
+	series := []string{"go_goroutines", "process_resident_memory_bytes"}
+	if runtime.GOOS == "linux" {
+		series = append(series, "process_open_fds")
+	}
+	for _, name := range series {
+		v, ok := s.metric(t, name)
+		if !ok || v <= 0 {
+			t.Errorf("/metrics: %s = %v (present %v), want a positive value", name, v, ok)
+		}
+	}
+	_, body := testkit.Get(t, s.httpURL+"/metrics")
+	if !strings.Contains(body, "huegate_bridge_commands_total") {
+		t.Errorf("huegate's own metrics are gone:\n%.500s", body)
+	}
 }

@@ -216,9 +216,10 @@ func (r *reloader) warnUnreadable(err error) {
 	r.log.Warn().Err(err).Msg("config file unreadable; the config in force stays")
 }
 
-// reject logs each problem as `validate` prints it.
+// reject logs each problem as `validate` prints it (at most
+// config.MaxLines of them, and how many more).
 func (r *reloader) reject(p config.Problems) {
-	for _, line := range p {
+	for _, line := range config.Summarise(p, "problems") {
 		r.log.Error().Str("file", r.path).Msg("invalid config: " + line)
 	}
 	r.log.Warn().Str("file", r.path).Int("problems", len(p)).Msg("config reload rejected; the last good config stays in force")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/internal/testkit"
@@ -110,6 +111,38 @@ func TestSwappedNamesKeepTheirTopics(t *testing.T) {
 		if !strings.Contains(string(m.Payload), id) {
 			t.Errorf("%s = %s, want the light with %s", topic, m.Payload, id)
 		}
+	}
+}
+
+// Two lights whose names differ only by an invisible character (renamed
+// in the Hue app by someone who wants commands meant for one to reach the
+// other) get topics that differ in what is seen: the zero-width space is
+// dropped, the names collide, and each gets its id.
+func TestLookAlikeNamesGetVisiblyDifferentTopics(t *testing.T) {
+	s := startHuegate(t, mqtttest.StartMosquitto(t), 50*time.Millisecond, "mappings:\n  - {topic: lights, lights: [3]}\n")
+	if err := s.bridge.Bridge.RenameLights(map[string]string{"3": "Desk lamp", "5": "Desk\u200b lamp"}); err != nil {
+		t.Fatal(err)
+	}
+	states := mqtttest.Subscribe(t, s.broker.URL, "huegate/lights/+/state")
+	topicOf := map[string]string{}
+	for _, id := range []string{"3", "5"} {
+		m := states.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool {
+			return strings.Contains(string(m.Payload), `"id":"`+id+`"`) && strings.Contains(string(m.Payload), `"name":"Desk`) && strings.HasSuffix(m.Topic, "-"+id+"/state")
+		})
+		topicOf[id] = m.Topic
+	}
+	if topicOf["3"] != "huegate/lights/desk-lamp-3/state" || topicOf["5"] != "huegate/lights/desk-lamp-5/state" {
+		t.Fatalf("state topics %q and %q, want desk-lamp-3 and desk-lamp-5", topicOf["3"], topicOf["5"])
+	}
+	for _, m := range states.Messages() {
+		if strings.IndexFunc(m.Topic, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) >= 0 && len(m.Payload) > 0 {
+			t.Errorf("a state topic with an invisible character: %q = %s", m.Topic, m.Payload)
+		}
+	}
+	mqtttest.Publish(t, s.broker.URL, "huegate/lights/desk-lamp-5/set", []byte(`{"brightness":77}`), false)
+	testkit.Eventually(t, 10*time.Second, "light 5 at 77 through its own topic", func() bool { l, _ := s.bridge.Bridge.Light("5"); return l.On && l.Bri == 77 })
+	if l, _ := s.bridge.Bridge.Light("3"); l.Bri == 77 {
+		t.Fatalf("the desk lamp (3) took the command for light 5: %+v", l)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huegate/huegate/internal/printable"
 	"github.com/spf13/cast"
 	"github.com/spf13/viper"
 )
@@ -17,7 +18,33 @@ import (
 // Problems is every problem found in a configuration, one per line.
 type Problems []string
 
-func (p Problems) Error() string { return strings.Join(p, "\n") }
+// MaxLines is how many lines huegate prints at most of one kind of warning,
+// and of problems: a few kilobytes of YAML aliases expand to 100,000 keys,
+// and a line each would be megabytes of log on every load.
+const MaxLines = 20
+
+// Error is one line per problem, at most MaxLines of them (see Summarise).
+// A problem can quote what a bridge answered or a key of the file: each
+// line is made printable (its control characters escaped), so the lines
+// are exactly the problems, and a terminal shows them without obeying them.
+func (p Problems) Error() string {
+	lines := Summarise(p, "problems")
+	safe := make([]string, len(lines))
+	for i, l := range lines {
+		safe[i] = printable.Text(l)
+	}
+	return strings.Join(safe, "\n")
+}
+
+// Summarise is lines, or, when there are more than MaxLines+1, the first
+// MaxLines and a line saying how many more of what there are ("... and 980
+// more unknown keys (ignored)").
+func Summarise(lines []string, what string) []string {
+	if len(lines) <= MaxLines+1 {
+		return lines
+	}
+	return append(lines[:MaxLines:MaxLines], fmt.Sprintf("... and %d more %s", len(lines)-MaxLines, what))
+}
 
 // Load reads path (YAML), applies HUEGATE_* environment overrides and
 // defaults, and checks everything that can be checked without a bridge.
@@ -270,7 +297,8 @@ func (r *reader) mqtt() MQTT {
 }
 
 // unknownKeys lists keys huegate does not know, so a typo such as
-// `light_rat` is reported instead of silently ignored.
+// `light_rat` is reported instead of silently ignored; past MaxLines of
+// them, one line says how many more there are.
 func unknownKeys(v *viper.Viper) []string {
 	var out []string
 	for _, k := range v.AllKeys() {
@@ -279,7 +307,7 @@ func unknownKeys(v *viper.Viper) []string {
 		}
 	}
 	sort.Strings(out)
-	return out
+	return Summarise(out, "unknown keys (ignored)")
 }
 
 func known(k string) bool {

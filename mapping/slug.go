@@ -7,14 +7,19 @@ import (
 )
 
 // Slug turns a Hue name into one MQTT topic level: lower-cased, every run of
-// whitespace becomes "-", and "/", "+", "#", "$" and control characters are
-// removed ("/" would split the level; "+" and "#" are wildcards, and
-// publishing to them is a protocol error that drops the connection; "$"
-// starts broker-internal topics). Letters outside ASCII are kept: "Küche
-// Decke" becomes "küche-decke", "Spot #1" becomes "spot-1". Leading and
-// trailing whitespace is dropped, and bytes that are not UTF-8 become U+FFFD,
-// so the result is always valid UTF-8. A name made only of removed
-// characters gives "" (Slugs then uses the id).
+// whitespace becomes "-", and "/", "+", "#", "$", control characters and
+// format characters are removed ("/" would split the level; "+" and "#" are
+// wildcards, and publishing to them is a protocol error that drops the
+// connection; "$" starts broker-internal topics). Format characters
+// (Unicode category Cf: zero-width spaces and joiners, bidi marks,
+// overrides and isolates, the byte order mark, the soft hyphen) show
+// nothing or only reorder what is shown: kept, they would let two topics
+// look the same ("desk-lamp" and "desk\u200b-lamp"), or one read as
+// another. Letters outside ASCII are kept: "Küche Decke" becomes
+// "küche-decke", "Spot #1" becomes "spot-1". Leading and trailing whitespace
+// is dropped, and bytes that are not UTF-8 become U+FFFD, so the result is
+// always valid UTF-8. A name made only of removed characters gives ""
+// (Slugs then uses the id).
 func Slug(name string) string {
 	var b strings.Builder
 	b.Grow(len(name))
@@ -23,7 +28,7 @@ func Slug(name string) string {
 		switch {
 		case unicode.IsSpace(r):
 			space = b.Len() > 0 // leading whitespace is dropped
-		case r == '/' || r == '+' || r == '#' || r == '$' || unicode.IsControl(r):
+		case r == '/' || r == '+' || r == '#' || r == '$' || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			// removed; a run of spaces around it still becomes one "-"
 		default:
 			if space {

@@ -46,6 +46,41 @@ func TestSlugIsAlwaysOneValidTopicLevel(t *testing.T) {
 	}
 }
 
+// Characters that show nothing, or only reorder what is shown (Unicode
+// category Cf: zero-width spaces and joiners, bidi marks, embeddings,
+// overrides and isolates, the byte order mark, the soft hyphen), are
+// removed, so two topics that look the same are the same: a name cannot
+// hide a second "desk-lamp" behind a zero-width space, nor show "pmal-ksed"
+// as "desk-lamp".
+func TestSlugDropsInvisibleAndBidiCharacters(t *testing.T) {
+	hidden := []rune{
+		0x00ad,                                 // soft hyphen
+		0x200b, 0x200c, 0x200d, 0x200e, 0x200f, // zero-width space, non-joiner, joiner; LRM, RLM
+		0x202a, 0x202b, 0x202c, 0x202d, 0x202e, // LRE, RLE, PDF, LRO, RLO
+		0x2060, 0x2066, 0x2067, 0x2068, 0x2069, // word joiner; LRI, RLI, FSI, PDI
+		0x061c, 0xfeff, 0xfff9, 0xe0001, // Arabic letter mark, BOM, interlinear anchor, language tag
+	}
+	for _, r := range hidden {
+		for _, name := range []string{"Desk" + string(r) + " lamp", string(r) + "Desk lamp", "Desk lamp" + string(r), "Desk " + string(r) + "lamp"} {
+			if got := Slug(name); got != "desk-lamp" {
+				t.Errorf("Slug(%q) = %q, want \"desk-lamp\" (U+%04X removed)", name, got, r)
+			}
+		}
+		if got := Slug("Desk" + string(r) + "lamp"); got != "desklamp" {
+			t.Errorf("Slug(%q) = %q, want \"desklamp\"", "Desk"+string(r)+"lamp", got)
+		}
+		if got := Slug(string(r)); got != "" {
+			t.Errorf("Slug(%q) = %q, want \"\" (Slugs then uses the id)", string(r), got)
+		}
+	}
+	// What is seen is kept: letters of every script, marks, emoji.
+	for name, want := range map[string]string{"Café": "café", "Cafe\u0301": "cafe\u0301", "مصباح": "مصباح", "Lamp 💡": "lamp-💡"} {
+		if got := Slug(name); got != want {
+			t.Errorf("Slug(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 func TestSlugsSuffixCollidingNamesWithTheirIDs(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -76,6 +111,11 @@ func TestSlugsSuffixCollidingNamesWithTheirIDs(t *testing.T) {
 			"symbols removed make names collide",
 			[]Named{{"5", "Spot #1"}, {"6", "Spot 1"}},
 			map[string]string{"5": "spot-1-5", "6": "spot-1-6"},
+		},
+		{
+			"an invisible character removed makes names collide",
+			[]Named{{"3", "Desk lamp"}, {"8", "Desk\u200b lamp"}, {"9", "\u202eDesk lamp\u202c"}},
+			map[string]string{"3": "desk-lamp-3", "8": "desk-lamp-8", "9": "desk-lamp-9"},
 		},
 	}
 	for _, tt := range tests {

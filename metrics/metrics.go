@@ -7,6 +7,7 @@ import (
 
 	"github.com/huegate/huegate/hue"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Options configures Metrics.
@@ -48,7 +49,8 @@ type Metrics struct {
 	order   []string // bridge names in registration order
 }
 
-// New builds the metrics in a registry of their own.
+// New builds the metrics in a registry of their own, with the Go runtime's
+// and the process's.
 func New(o Options) *Metrics {
 	if o.Window <= 0 {
 		o.Window = 30 * time.Second
@@ -71,6 +73,9 @@ func New(o Options) *Metrics {
 		Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
 	m.reg.MustRegister(m.requests, m.lastValue, &gauges{m: m})
+	// The standard go_ and process_ series (goroutines, heap, open files,
+	// resident memory, CPU), under the names dashboards already use.
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, kind := range []string{"light", "group"} {
 		for _, result := range []string{"ok", "retry", "rejected"} {
 			m.commands.WithLabelValues(kind, result)

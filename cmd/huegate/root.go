@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/huegate/huegate/app"
+	"github.com/huegate/huegate/internal/printable"
 	"github.com/spf13/cobra"
 )
 
@@ -95,7 +96,9 @@ func executeContext(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "huegate:", err)
+	// Errors can quote a bridge or a file: printable, so a terminal shows
+	// them and never obeys them (the line breaks of a list of problems stay).
+	fmt.Fprintln(stderr, "huegate:", printable.Lines(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -7,6 +7,7 @@ import (
 
 	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
+	"github.com/huegate/huegate/internal/printable"
 	"github.com/spf13/cobra"
 )
 
@@ -44,7 +45,7 @@ func (g *globals) validate(ctx context.Context) error {
 		return err
 	}
 	for _, w := range cfg.Warnings {
-		fmt.Fprintln(g.stderr, "warning:", w)
+		g.warn(w)
 	}
 	p := app.BridgeProblems(cfg)
 	clients := app.Clients(cfg)
@@ -62,8 +63,8 @@ func (g *globals) validate(ctx context.Context) error {
 				p = append(p, line)
 				continue
 			}
-			fmt.Fprintf(g.stderr, "warning: %s: bridge at %s did not answer (%v); light and group names not checked\n",
-				cfg.BridgeKey(name), cfg.Bridges[name].Host, err)
+			g.warn(fmt.Sprintf("%s: bridge at %s did not answer (%v); light and group names not checked",
+				cfg.BridgeKey(name), cfg.Bridges[name].Host, err))
 			unchecked = append(unchecked, name)
 			continue
 		}
@@ -74,10 +75,16 @@ func (g *globals) validate(ctx context.Context) error {
 		return invalidConfig(cfg, p)
 	}
 	for _, w := range app.NamedTwice(cfg, invs) {
-		fmt.Fprintln(g.stderr, "warning:", w)
+		g.warn(w)
 	}
 	g.printValid(g.stdout, cfg, len(invs), len(unchecked))
 	return nil
+}
+
+// warn prints a warning line. Warnings quote keys of the file and what a
+// bridge answered: printable, so a terminal shows them without obeying them.
+func (g *globals) warn(w string) {
+	fmt.Fprintln(g.stderr, "warning:", printable.Text(w))
 }
 
 func (g *globals) printValid(w io.Writer, cfg *config.Config, checked, unchecked int) {

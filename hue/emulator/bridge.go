@@ -47,6 +47,7 @@ type Bridge struct {
 	rate        int
 	fault       Fault
 	cmdFault    Fault         // for commands only; see SetCommandFault
+	faultErr    *errorBody    // what FaultError answers; see SetFaultError
 	faultCh     chan struct{} // closed and replaced when the fault changes
 	log         []*entry
 	logCh       chan struct{} // closed and replaced when a request is logged or answered

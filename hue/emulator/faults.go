@@ -30,13 +30,14 @@ const (
 	FaultPartial                  // a success entry followed by an error entry
 	FaultHugeBody                 // 200 with a 10 MiB body
 	FaultEmptyObject              // 200 with {}: a collection with nothing in it
+	FaultError                    // a well-formed error of the type and description SetFaultError chose
 )
 
 // HugeBodySize is the body length FaultHugeBody sends.
 const HugeBodySize = 10 << 20
 
 var faultNames = [...]string{"none", "hang", "reset", "http503", "http429", "badjson", "emptybody",
-	"error-no-address", "error-no-description", "error-string-type", "error901", "partial", "hugebody", "emptyobject"}
+	"error-no-address", "error-no-description", "error-string-type", "error901", "partial", "hugebody", "emptyobject", "error"}
 
 func (f Fault) String() string {
 	if f >= 0 && int(f) < len(faultNames) {
@@ -56,6 +57,17 @@ func (b *Bridge) SetFault(f Fault) {
 	b.faultCh = make(chan struct{})
 }
 
+// SetFaultError chooses the error FaultError answers with: its type and
+// its description. Until it is called, FaultError is error 901, "Internal
+// error, 500". A bridge's error text is outside input to whatever logs or
+// shows it, and this makes it anything: a description that holds terminal
+// escapes, or a type a client takes as final rather than worth a retry.
+func (b *Bridge) SetFaultError(typ int, description string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.faultErr = &errorBody{Type: typ, Description: description}
+}
+
 // serveFault plays the current fault and reports whether the request is
 // finished with.
 func (b *Bridge) serveFault(w http.ResponseWriter, r *http.Request, t target, body []byte) bool {
@@ -66,7 +78,7 @@ func (b *Bridge) serveFault(w http.ResponseWriter, r *http.Request, t target, bo
 	if f == FaultNone {
 		return false
 	}
-	writeFault(w, f, t.address(), body)
+	writeFault(w, f, t.address(), b.chosenError(), body)
 	return true
 }
 
@@ -86,7 +98,17 @@ func (b *Bridge) waitOutHang(ctx context.Context) (Fault, bool) {
 	}
 }
 
-func writeFault(w http.ResponseWriter, f Fault, address string, body []byte) {
+// chosenError is the error FaultError answers with (see SetFaultError).
+func (b *Bridge) chosenError() errorBody {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.faultErr == nil {
+		return errorBody{Type: errInternal, Description: internalErrorText}
+	}
+	return *b.faultErr
+}
+
+func writeFault(w http.ResponseWriter, f Fault, address string, chosen errorBody, body []byte) {
 	errObj := func(fields map[string]any) []any { return []any{map[string]any{"error": fields}} }
 	switch f {
 	case FaultReset:
@@ -113,6 +135,8 @@ func writeFault(w http.ResponseWriter, f Fault, address string, body []byte) {
 		answer(w, partial(address, body))
 	case FaultHugeBody:
 		writeHuge(w)
+	case FaultError:
+		answer(w, []any{hueError(chosen.Type, address, chosen.Description)})
 	default:
 		panic(fmt.Sprintf("emulator: unknown fault %v", f))
 	}
@@ -177,6 +201,6 @@ func (b *Bridge) serveCommandFault(w http.ResponseWriter, t target, body []byte)
 	if f == FaultNone || f == FaultHang {
 		return false
 	}
-	writeFault(w, f, t.address(), body)
+	writeFault(w, f, t.address(), b.chosenError(), body)
 	return true
 }

@@ -46,6 +46,7 @@ func TestFaultsAnswerBadlyAndChangeNothing(t *testing.T) {
 		{FaultErrorStringType, asJSON(`[{"error":{"type":"901","address":"/lights/3/state","description":"Internal error, 500"}}]`)},
 		{FaultError901, asJSON(`[{"error":{"type":901,"address":"/lights/3/state","description":"Internal error, 500"}}]`)},
 		{FaultPartial, asJSON(`[{"success":{"/lights/3/state/bri":50}},{"error":{"type":901,"address":"/lights/3/state","description":"Internal error, 500"}}]`)},
+		{FaultError, asJSON(`[{"error":{"type":901,"address":"/lights/3/state","description":"Internal error, 500"}}]`)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.fault.String(), func(t *testing.T) {
@@ -77,6 +78,31 @@ func TestFaultsSparePairingAndPublicConfig(t *testing.T) {
 	}
 	assertJSON(t, c.get("/api/other-key/lights").body,
 		`[{"error":{"type":1,"address":"/lights","description":"unauthorized user"}}]`)
+}
+
+// FaultError says whatever SetFaultError chose, bytes a terminal would
+// obey included, to reads and commands alike, and as a command fault.
+func TestFaultErrorAnswersTheChosenError(t *testing.T) {
+	const desc = "boom\x1b]0;title\a\r\nfake line \u202e"
+	s := serve(t, nil)
+	s.Bridge.SetFaultError(3, desc)
+	s.Bridge.SetFault(FaultError)
+	c := newClient(t, s)
+	want := func(address string) string {
+		b, _ := json.Marshal([]any{map[string]any{"error": map[string]any{"type": 3, "address": address, "description": desc}}})
+		return string(b)
+	}
+	assertJSON(t, c.get(api("lights")).body, want("/lights"))
+	assertJSON(t, c.put(api("lights", desk, "state"), `{"bri":50}`).body, want("/lights/3/state"))
+	if st := light(t, s.Bridge, desk); st.Bri != 180 {
+		t.Errorf("the fault let the command through: %+v", st)
+	}
+	s.Bridge.SetFault(FaultNone)
+	s.Bridge.SetCommandFault(FaultError)
+	if r := c.get(api("lights")); r.status != http.StatusOK || !strings.HasPrefix(string(r.body), "{") {
+		t.Errorf("reads under a command fault: %d %.80s", r.status, r.body)
+	}
+	assertJSON(t, c.put(api("lights", desk, "state"), `{"bri":50}`).body, want("/lights/3/state"))
 }
 
 func TestHugeBodyIsTenMiBOfValidJSON(t *testing.T) {
@@ -157,7 +183,7 @@ func TestHangEndsWhenTheClientGivesUp(t *testing.T) {
 
 func TestFaultNamesAreDistinct(t *testing.T) {
 	seen := map[string]bool{}
-	for f := FaultNone; f <= FaultEmptyObject; f++ {
+	for f := FaultNone; f <= FaultError; f++ {
 		name := f.String()
 		if seen[name] || strings.HasPrefix(name, "Fault(") {
 			t.Errorf("fault %d has name %q", int(f), name)

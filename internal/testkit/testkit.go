@@ -5,6 +5,7 @@ package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -115,4 +116,49 @@ func Get(tb testing.TB, url string) (int, string) {
 		tb.Fatal(err)
 	}
 	return resp.StatusCode, string(body)
+}
+
+// BombKeys and BombAliases shape the YAML of KeyBomb and MappingBomb: a map
+// of BombKeys keys, repeated by BombAliases aliases.
+const (
+	BombKeys    = 1000
+	BombAliases = 100
+)
+
+// KeyBomb is about 10 KB of YAML that expands to BombKeys*(BombAliases+1)
+// keys (101,000), in the style of "billion laughs": a top-level map m of
+// BombKeys keys, and BombAliases top-level keys x0, x1, ... that are each an
+// alias of it. None is a key huegate knows. It goes after a config's
+// sections.
+func KeyBomb() string {
+	var b strings.Builder
+	bombMap(&b, "")
+	for i := range BombAliases {
+		fmt.Fprintf(&b, "x%d: *m\n", i)
+	}
+	return b.String()
+}
+
+// MappingBomb is the same map with a topic, given BombAliases times as the
+// mappings: BombAliases mappings with BombKeys unknown keys each, all on one
+// topic. It replaces a config's mappings.
+func MappingBomb() string {
+	var b strings.Builder
+	bombMap(&b, "topic: lights, lights: [3], ")
+	b.WriteString("mappings:\n")
+	for range BombAliases {
+		b.WriteString("  - *m\n")
+	}
+	return b.String()
+}
+
+func bombMap(b *strings.Builder, first string) {
+	b.WriteString("m: &m {" + first)
+	for i := range BombKeys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "k%d: 1", i)
+	}
+	b.WriteString("}\n")
 }
