@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -97,7 +98,23 @@ func lightWant(slug, uid, modes, dev string) string {
 // that subscriber gets is what Home Assistant finds when it starts.
 func retained(t *testing.T, s *stack) *mqtttest.Recorder {
 	t.Helper()
-	discovered(t, s.subscribe(t), "homeassistant/binary_sensor/huegate/001788fffe123456_bridge/config")
+	// Every config of the fixture (8 lights, 5 groups, 2 scenes, the
+	// bridge) first: huegate publishes them in no set order, and one still
+	// on its way would reach the second subscriber live.
+	first := s.subscribe(t)
+	testkit.Eventually(t, 5*time.Second, "all 16 discovery configs", func() bool {
+		seen := map[string]bool{}
+		for _, m := range first.Messages() {
+			seen[m.Topic] = len(m.Payload) > 0
+		}
+		n := 0
+		for _, ok := range seen {
+			if ok {
+				n++
+			}
+		}
+		return n >= 16
+	})
 	rec := s.subscribe(t)
 	m := rec.WaitFor(t, 5*time.Second, func(m mqtttest.Message) bool { return strings.HasSuffix(m.Topic, "/config") })
 	if !m.Retained {
