@@ -25,10 +25,19 @@ func (b pageBroker) Publish(topic string, payload []byte, retained bool) error {
 }
 
 func (b pageBroker) Subscribe(topic string, h mqtt.Handler) error {
-	return b.Client.Subscribe(topic, func(m mqtt.Message) {
+	return b.Client.Subscribe(topic, b.heard(h))
+}
+
+func (b pageBroker) SubscribeAll(topics []string, h mqtt.Handler) error {
+	return b.Client.SubscribeAll(topics, b.heard(h))
+}
+
+// heard is h, then the page is shown the message.
+func (b pageBroker) heard(h mqtt.Handler) mqtt.Handler {
+	return func(m mqtt.Message) {
 		h(m)
 		b.page.Heard(m.Topic, m.Payload)
-	})
+	}
 }
 
 // gatewayBroker is what the gateway publishes and subscribes through.

@@ -33,10 +33,12 @@ func (benchBridge) Stream(ctx context.Context, _, _ func()) error {
 
 type benchBroker struct{}
 
-func (benchBroker) Subscribe(string, mqtt.Handler) error { return nil }
-func (benchBroker) OnConnect(func())                     {}
-func (benchBroker) Unsubscribe(string) error             { return nil }
-func (benchBroker) Publish(string, []byte, bool) error   { return nil }
+func (benchBroker) Subscribe(string, mqtt.Handler) error      { return nil }
+func (benchBroker) OnConnect(func())                          {}
+func (benchBroker) Unsubscribe(string) error                  { return nil }
+func (benchBroker) SubscribeAll([]string, mqtt.Handler) error { return nil }
+func (benchBroker) UnsubscribeAll([]string) error             { return nil }
+func (benchBroker) Publish(string, []byte, bool) error        { return nil }
 
 func benchGateway(b *testing.B, lights int) *Gateway {
 	b.Helper()

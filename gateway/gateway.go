@@ -33,10 +33,15 @@ type Bridge interface {
 	Stream(ctx context.Context, open, changed func()) error
 }
 
-// Broker is what the gateway needs from MQTT (*mqtt.Client).
+// Broker is what the gateway needs from MQTT (*mqtt.Client). The mapped
+// topics come and go together, with one handler: SubscribeAll and
+// UnsubscribeAll take them all at once, so thousands of mappings cost one
+// change of the client's routes and a few packets, not one each.
 type Broker interface {
 	Subscribe(topic string, h mqtt.Handler) error
 	Unsubscribe(topic string) error
+	SubscribeAll(topics []string, h mqtt.Handler) error
+	UnsubscribeAll(topics []string) error
 	Publish(topic string, payload []byte, retained bool) error
 	OnConnect(f func())
 }
@@ -181,21 +186,24 @@ func (g *Gateway) SetMappings(ctx context.Context, ms []mapping.Mapping) error {
 // swap subscribes what is new, installs t, then unsubscribes what is gone.
 func (g *Gateway) swap(t table) error {
 	old := *g.routes.Load()
+	var added, gone []string
 	for topic := range t {
-		if old[topic] != nil {
-			continue
+		if old[topic] == nil {
+			added = append(added, topic)
 		}
-		if err := g.broker.Subscribe(topic, g.handle); err != nil {
-			return fmt.Errorf("subscribe %q: %w", topic, err)
-		}
+	}
+	slices.Sort(added) // subscribed in a stable order
+	if err := g.broker.SubscribeAll(added, g.handle); err != nil {
+		return err
 	}
 	g.routes.Store(&t)
 	for topic := range old {
 		if t[topic] == nil {
-			if err := g.broker.Unsubscribe(topic); err != nil {
-				g.log.Warn().Err(err).Str("topic", topic).Msg("unsubscribe failed")
-			}
+			gone = append(gone, topic)
 		}
+	}
+	if err := g.broker.UnsubscribeAll(gone); err != nil {
+		g.log.Warn().Err(err).Int("topics", len(gone)).Msg("unsubscribe failed")
 	}
 	return nil
 }
@@ -270,9 +278,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if g.closed.Swap(true) {
 		return nil
 	}
-	for _, topic := range g.Topics() {
-		_ = g.broker.Unsubscribe(topic)
-	}
+	_ = g.broker.UnsubscribeAll(g.Topics())
 	g.unsubscribeCommands()
 	var err error
 	for _, p := range g.pools {

@@ -28,8 +28,15 @@ func (b *stuckBroker) Subscribe(topic string, h mqtt.Handler) error {
 	b.handlers[topic] = h
 	return nil
 }
-func (*stuckBroker) Unsubscribe(string) error { return nil }
-func (*stuckBroker) OnConnect(func())         {}
+func (b *stuckBroker) SubscribeAll(topics []string, h mqtt.Handler) error {
+	for _, topic := range topics {
+		_ = b.Subscribe(topic, h)
+	}
+	return nil
+}
+func (*stuckBroker) Unsubscribe(string) error      { return nil }
+func (*stuckBroker) UnsubscribeAll([]string) error { return nil }
+func (*stuckBroker) OnConnect(func())              {}
 func (b *stuckBroker) Publish(string, []byte, bool) error {
 	<-b.release
 	return nil

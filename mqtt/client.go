@@ -27,6 +27,8 @@ type Client struct {
 	routes atomic.Pointer[routeTable] // copy-on-write, read lock-free on every message
 	subMu  sync.Mutex                 // serialises writers of routes
 
+	packetLimit atomic.Int64 // bytes a SUBSCRIBE or UNSUBSCRIBE may take; see batch.go
+
 	callbacksMu sync.Mutex
 	callbacks   []func()
 
@@ -63,6 +65,7 @@ func New(opts Options) (*Client, error) {
 		stopped:  make(chan struct{}),
 	}
 	c.routes.Store(newRouteTable(nil))
+	c.packetLimit.Store(maxControlPacket)
 	c.url = broker
 	c.newPaho(false)
 	return c, nil

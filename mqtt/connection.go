@@ -152,29 +152,34 @@ func (c *Client) setUpFailed(err error) {
 	}
 }
 
-// resubscribe subscribes to every remembered filter in one SUBSCRIBE packet.
-// The routes themselves live in the client and survive reconnects.
+// resubscribe subscribes to every remembered filter, in as few SUBSCRIBE
+// packets as the packet bound allows. The routes themselves live in the
+// client and survive reconnects.
 func (c *Client) resubscribe() error {
 	routes := c.routes.Load().list
 	if len(routes) == 0 {
 		return nil
 	}
-	filters := make(map[string]byte, len(routes))
-	for _, r := range routes {
-		filters[r.filter] = c.opts.QoS
+	filters := make([]string, len(routes))
+	for i, r := range routes {
+		filters[i] = r.filter
 	}
-	refused, err := c.awaitSubscribe(c.paho().SubscribeMultiple(filters, nil))
+	refused, err := c.subscribeAll(filters)
 	if err != nil {
 		return fmt.Errorf("resubscribe: %w", err)
 	}
 	if len(refused) > 0 {
 		// The other filters are in place; retrying will not change the broker's mind.
-		c.log.Warn().Str("broker", c.broker).Strs("filters", refused).Msg("mqtt broker refused subscriptions; forgetting them")
-		for _, f := range refused {
-			c.deleteRoute(f)
-		}
+		c.log.Warn().Str("broker", c.broker).Int("refused", len(refused)).Strs("filters", firstFew(refused)).
+			Msg("mqtt broker refused subscriptions (its access control, or a topic it does not take); forgetting them")
+		c.deleteRoutes(refused)
 	}
 	return nil
+}
+
+// firstFew keeps a log line short when thousands of filters are refused.
+func firstFew(filters []string) []string {
+	return filters[:min(len(filters), 20)]
 }
 
 func (c *Client) announceOnline() {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -40,28 +42,42 @@ type route struct {
 // Do not call it from a Handler: paho reads the broker's answer on a goroutine
 // that waits for handlers to return, so it would wait until its timeout.
 func (c *Client) Subscribe(filter string, h Handler) error {
+	return c.SubscribeAll([]string{filter}, h)
+}
+
+// SubscribeAll is Subscribe for many filters with one handler. The routes
+// change once for all of them, and the broker is asked in as few SUBSCRIBE
+// packets as the packet bound allows, so its cost grows with the number of
+// filters, not with its square. Nothing is remembered when a filter is
+// invalid.
+func (c *Client) SubscribeAll(filters []string, h Handler) error {
 	if h == nil {
-		return fmt.Errorf("mqtt: subscribe to %q: nil handler", filter)
+		return fmt.Errorf("mqtt: subscribe to %s: nil handler", quoted(filters))
 	}
-	if err := validateFilter(filter); err != nil {
-		return err
+	for _, f := range filters {
+		if err := validateFilter(f); err != nil {
+			return err
+		}
 	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	c.setRoute(filter, h)
+	if len(filters) == 0 {
+		return nil
+	}
+	c.setRoutes(filters, h)
 	// A connection that comes up after this check resubscribes from routes,
-	// which already hold the filter.
+	// which already hold the filters.
 	if !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	refused, err := c.awaitSubscribe(c.paho().Subscribe(filter, c.opts.QoS, nil))
+	refused, err := c.subscribeAll(filters)
 	if err != nil {
-		return fmt.Errorf("mqtt: subscribe to %q: %w", filter, err)
+		return fmt.Errorf("mqtt: subscribe to %s: %w", quoted(filters), err)
 	}
 	if len(refused) > 0 {
-		c.deleteRoute(filter)
-		return fmt.Errorf("%w: %q", ErrSubscribeRefused, filter)
+		c.deleteRoutes(refused)
+		return fmt.Errorf("%w: %s", ErrSubscribeRefused, quoted(refused))
 	}
 	return nil
 }
@@ -69,35 +85,79 @@ func (c *Client) Subscribe(filter string, h Handler) error {
 // Unsubscribe forgets the filter: its handler gets no further messages, and if
 // connected the broker is told. Unknown filters are ignored.
 func (c *Client) Unsubscribe(filter string) error {
-	if !c.deleteRoute(filter) || !c.paho().IsConnectionOpen() {
+	return c.UnsubscribeAll([]string{filter})
+}
+
+// UnsubscribeAll is Unsubscribe for many filters, with one change of the
+// routes and as few UNSUBSCRIBE packets as the packet bound allows.
+func (c *Client) UnsubscribeAll(filters []string) error {
+	known := c.deleteRoutes(filters)
+	if len(known) == 0 || !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	if err := c.await(c.paho().Unsubscribe(filter)); err != nil {
-		return fmt.Errorf("mqtt: unsubscribe from %q: %w", filter, err)
+	if err := c.unsubscribeAll(known); err != nil {
+		return fmt.Errorf("mqtt: unsubscribe from %s: %w", quoted(known), err)
 	}
 	return nil
 }
 
-func (c *Client) setRoute(filter string, h Handler) {
+// quoted names filters in an error: all of a few, or the first and how many.
+func quoted(filters []string) string {
+	if len(filters) <= 3 {
+		return strings.Join(mapQuote(filters), ", ")
+	}
+	return fmt.Sprintf("%q and %d more", filters[0], len(filters)-1)
+}
+
+func mapQuote(filters []string) []string {
+	out := make([]string, len(filters))
+	for i, f := range filters {
+		out[i] = strconv.Quote(f)
+	}
+	return out
+}
+
+// setRoutes points filters at h: a filter already routed keeps its place
+// and gets h, a new one goes last.
+func (c *Client) setRoutes(filters []string, h Handler) {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
 	routes := slices.Clone(c.routes.Load().list)
-	r := route{filter: filter, match: shareFilter(filter), h: h}
-	if i := slices.IndexFunc(routes, func(r route) bool { return r.filter == filter }); i >= 0 {
-		routes[i] = r
-	} else {
+	at := make(map[string]int, len(routes))
+	for i, r := range routes {
+		at[r.filter] = i
+	}
+	for _, f := range filters {
+		r := route{filter: f, match: shareFilter(f), h: h}
+		if i, ok := at[f]; ok {
+			routes[i] = r
+			continue
+		}
+		at[f] = len(routes)
 		routes = append(routes, r)
 	}
 	c.routes.Store(newRouteTable(routes))
 }
 
-func (c *Client) deleteRoute(filter string) bool {
+// deleteRoutes forgets filters and returns those that were routed.
+func (c *Client) deleteRoutes(filters []string) (known []string) {
 	c.subMu.Lock()
 	defer c.subMu.Unlock()
-	old := c.routes.Load().list
-	routes := slices.DeleteFunc(slices.Clone(old), func(r route) bool { return r.filter == filter })
-	c.routes.Store(newRouteTable(routes))
-	return len(routes) != len(old)
+	gone := make(map[string]bool, len(filters))
+	for _, f := range filters {
+		gone[f] = true
+	}
+	routes := slices.DeleteFunc(slices.Clone(c.routes.Load().list), func(r route) bool {
+		if gone[r.filter] {
+			known = append(known, r.filter)
+			return true
+		}
+		return false
+	})
+	if len(known) > 0 {
+		c.routes.Store(newRouteTable(routes))
+	}
+	return known
 }
 
 // dispatch is paho's default publish handler: with no paho routes registered it
@@ -117,24 +177,6 @@ func (c *Client) deliver(h Handler, msg Message) {
 		}
 	}()
 	h(msg)
-}
-
-// awaitSubscribe waits for a SUBACK and returns the filters the broker refused.
-func (c *Client) awaitSubscribe(tok paho.Token) (refused []string, err error) {
-	if err := c.await(tok); err != nil {
-		return nil, err
-	}
-	st, ok := tok.(*paho.SubscribeToken)
-	if !ok {
-		return nil, nil
-	}
-	for filter, code := range st.Result() {
-		if code == 0x80 { // MQTT 3.1.1 SUBACK failure code
-			refused = append(refused, filter)
-		}
-	}
-	slices.Sort(refused)
-	return refused, nil
 }
 
 // await waits for a token until ackTimeout or Close, returning paho's error

@@ -68,10 +68,12 @@ func MeasureHotPath(n int) (HotPath, error) {
 // handlerBroker keeps the handler the gateway subscribes with.
 type handlerBroker struct{ h mqtt.Handler }
 
-func (b *handlerBroker) Subscribe(_ string, h mqtt.Handler) error { b.h = h; return nil }
-func (*handlerBroker) Unsubscribe(string) error                   { return nil }
-func (*handlerBroker) Publish(string, []byte, bool) error         { return nil }
-func (*handlerBroker) OnConnect(func())                           {}
+func (b *handlerBroker) Subscribe(_ string, h mqtt.Handler) error      { b.h = h; return nil }
+func (*handlerBroker) Unsubscribe(string) error                        { return nil }
+func (b *handlerBroker) SubscribeAll(_ []string, h mqtt.Handler) error { b.h = h; return nil }
+func (*handlerBroker) UnsubscribeAll([]string) error                   { return nil }
+func (*handlerBroker) Publish(string, []byte, bool) error              { return nil }
+func (*handlerBroker) OnConnect(func())                                {}
 
 // freeBridge answers at once.
 type freeBridge struct{}
