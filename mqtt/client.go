@@ -45,7 +45,8 @@ type Client struct {
 	everUp  bool
 	lostAt  time.Time
 
-	attempts attemptLog
+	attempts    attemptLog
+	tooLargeLog warnLimit
 }
 
 // New checks opts and prepares a client. It does not connect: see Connect.
@@ -104,7 +105,7 @@ func (c *Client) pahoOptions(clean bool) *paho.ClientOptions {
 		SetWriteTimeout(writeTimeout).
 		SetKeepAlive(keepAlive).
 		SetDefaultPublishHandler(c.dispatch).
-		SetCustomOpenConnectionFn(openConn).
+		SetCustomOpenConnectionFn(c.openConn).
 		SetConnectionLostHandler(c.onConnectionLost)
 	if c.opts.TLS != nil {
 		o.SetTLSConfig(c.opts.TLS)

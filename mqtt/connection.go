@@ -19,9 +19,10 @@ import (
 // message id stays taken. Owning the loop also lets Close interrupt the pause
 // between attempts, which paho spends in time.Sleep.
 
-// attemptWarnEvery limits failed connection attempts logged at warn level; the
-// ones in between are logged at debug level.
-const attemptWarnEvery = 10 * time.Second
+// warnEvery limits warnings that can repeat: failed connection attempts
+// (the ones in between are logged at debug level) and messages too large
+// to read.
+const warnEvery = 10 * time.Second
 
 // run owns the connection until Close: connect, set up, wait for the
 // connection to break, start over.
@@ -242,35 +243,49 @@ func (c *Client) onConnectionLost(_ paho.Client, err error) {
 // attemptLog rate-limits warnings about failed connection attempts and keeps
 // the last failure for Connect's error.
 type attemptLog struct {
-	mu         sync.Mutex
-	lastWarn   time.Time
-	suppressed int
-	lastErr    string
+	warnLimit
+	lastErr string
 }
 
 // failed records a failure and reports whether to warn, with the number of
 // failures logged at debug level since the previous warning.
 func (a *attemptLog) failed(reason string, now time.Time) (warn bool, suppressed int) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.lastErr = reason
-	if !a.lastWarn.IsZero() && now.Sub(a.lastWarn) < attemptWarnEvery {
-		a.suppressed++
-		return false, 0
-	}
-	a.lastWarn, suppressed, a.suppressed = now, a.suppressed, 0
-	return true, suppressed
-}
-
-// reset makes the next failure warn again.
-func (a *attemptLog) reset() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.lastWarn, a.suppressed = time.Time{}, 0
+	a.mu.Unlock()
+	return a.allow(now)
 }
 
 func (a *attemptLog) last() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.lastErr
+}
+
+// warnLimit lets one warning through per warnEvery and counts the ones
+// held back.
+type warnLimit struct {
+	mu         sync.Mutex
+	lastWarn   time.Time
+	suppressed int
+}
+
+// allow reports whether to warn now, and how many warnings were held back
+// since the last one.
+func (w *warnLimit) allow(now time.Time) (warn bool, suppressed int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.lastWarn.IsZero() && now.Sub(w.lastWarn) < warnEvery {
+		w.suppressed++
+		return false, 0
+	}
+	w.lastWarn, suppressed, w.suppressed = now, w.suppressed, 0
+	return true, suppressed
+}
+
+// reset makes the next warning go through.
+func (w *warnLimit) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastWarn, w.suppressed = time.Time{}, 0
 }
