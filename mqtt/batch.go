@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -95,20 +96,27 @@ func (c *Client) unsubscribeAll(filters []string) error {
 	return nil
 }
 
+// errPacketDropped is wrapped when the broker closed the connection on a
+// SUBSCRIBE or UNSUBSCRIBE large enough to be the reason.
+var errPacketDropped = errors.New("the broker closed the connection")
+
 // packetError names the likely cause when the broker closed the connection
 // instead of answering a packet: it was larger than the broker takes. The
 // next packets are made half that size, so huegate gets through to a
-// broker that takes less than maxControlPacket.
+// broker that takes less than maxControlPacket. A packet of at most
+// minControlPacket bytes is no broker's limit: the connection was taken
+// away for another reason, such as another client with the same client id
+// (see flapWatch).
 func (c *Client) packetError(kind string, b batch, err error) error {
-	if c.closed.Load() || c.paho().IsConnectionOpen() {
+	if c.closed.Load() || c.paho().IsConnectionOpen() || b.size <= minControlPacket {
 		return err
 	}
 	limit := max(b.size/2, minControlPacket)
 	if int64(limit) < c.packetLimit.Load() {
 		c.packetLimit.Store(int64(limit))
 	}
-	return fmt.Errorf("the broker closed the connection on a %s of %d bytes (%d topics), as brokers do with a packet larger than they take (Mosquitto: max_packet_size); packets are now at most %d bytes: %w",
-		kind, b.size, len(b.filters), c.packetLimit.Load(), err)
+	return fmt.Errorf("%w on a %s of %d bytes (%d topics), as brokers do with a packet larger than they take (Mosquitto: max_packet_size); packets are now at most %d bytes: %w",
+		errPacketDropped, kind, b.size, len(b.filters), c.packetLimit.Load(), err)
 }
 
 // awaitSubscribe waits for a SUBACK and returns the filters the broker refused.

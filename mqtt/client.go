@@ -47,6 +47,7 @@ type Client struct {
 
 	attempts    attemptLog
 	tooLargeLog warnLimit
+	flaps       flapWatch // the connection loop's alone
 }
 
 // New checks opts and prepares a client. It does not connect: see Connect.

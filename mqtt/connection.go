@@ -31,19 +31,27 @@ func (c *Client) run() {
 	var pause time.Duration
 	for c.sleep(pause) {
 		if err := c.connectOnce(); err != nil {
+			c.attempted(false)
 			c.attemptFailed(err)
 			pause = c.nextPause(pause)
 			continue
 		}
+		c.attempted(true)
+		up := time.Now()
 		if err := c.setUp(); err != nil {
-			c.setUpFailed(err)
-			pause = c.nextPause(pause)
+			// The broker closing the connection counts as a loss, unless
+			// it was for a packet's size (see packetError).
+			if c.setUpFailed(err) && !errors.Is(err, errPacketDropped) {
+				c.flaps.lost(up, time.Now())
+			}
+			pause = c.flaps.pause(c.nextPause(pause))
 			continue
 		}
 		if !c.waitLost() {
 			return
 		}
-		pause = 0 // the first attempt after a loss goes out at once
+		c.flaps.lost(up, time.Now())
+		pause = c.flaps.pause(0) // the first attempt after a loss goes out at once, unless flapping
 	}
 }
 
@@ -142,15 +150,18 @@ func (c *Client) setUp() error {
 }
 
 // setUpFailed drops a connection that could not be set up, so that it is not
-// left open without its subscriptions. Usually it has broken already.
-func (c *Client) setUpFailed(err error) {
+// left open without its subscriptions, and reports whether the broker had
+// closed it already (as usual).
+func (c *Client) setUpFailed(err error) (brokerClosed bool) {
 	if errors.Is(err, ErrClosed) {
-		return
+		return false
 	}
 	c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt connection setup failed; reconnecting")
 	if c.paho().IsConnectionOpen() {
 		c.paho().Disconnect(250)
+		return false
 	}
+	return true
 }
 
 // resubscribe subscribes to every remembered filter, in as few SUBSCRIBE
