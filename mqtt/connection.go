@@ -106,7 +106,12 @@ func (c *Client) connectOnce() error {
 		if err := c.dial(true); err != nil {
 			return err
 		}
-		c.paho().Disconnect(0)
+		// Disconnect(0) returns before the DISCONNECT is sent: the next
+		// connect then raced it, and the broker closed the clean
+		// connection as taken over by the same client id (logged as a
+		// lost connection). With a quiesce it returns once the DISCONNECT
+		// is written and the socket closed, or after cleanDisconnect.
+		c.paho().Disconnect(uint(cleanDisconnect.Milliseconds()))
 		c.cleared = true
 	}
 	return c.dial(false)
