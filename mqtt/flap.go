@@ -11,13 +11,16 @@ import (
 // is a broker that keeps closing its connection although it takes a new
 // one straight away. flapWatch counts such losses: flapLosses of them
 // within flapWindow begin the pattern, and while it lasts the client waits
-// flapPause (plus up to half of it, so two clients drift apart) before
-// reconnecting after a loss. A broker that restarts, or a network that
-// drops, refuses the next attempt and is not counted.
+// before reconnecting after a loss: flapFirstPause, doubling up to
+// flapPause, each plus up to half of it so two clients drift apart. The
+// pause grows step by step, not at once, so that the other client is
+// taken over a few more times and notices too. A broker that restarts, or
+// a network that drops, refuses the next attempt and is not counted.
 const (
-	flapWindow = time.Minute
-	flapLosses = 3
-	flapPause  = 30 * time.Second
+	flapWindow     = time.Minute
+	flapLosses     = 3
+	flapFirstPause = 2 * time.Second
+	flapPause      = 30 * time.Second
 	// flapCalm ends the pattern: a connection that lasted this long was
 	// not taken over (a pause is at most 45 s, so in the pattern the
 	// other client takes over sooner).
@@ -29,6 +32,7 @@ type flapWatch struct {
 	losses   []time.Time // losses within flapWindow that the next attempt recovered from
 	lostAt   time.Time   // the last loss, until the next attempt tells what it was
 	flapping bool
+	next     time.Duration // while flapping: the pause after the next loss
 }
 
 // lost records that the broker closed a connection made at up, now.
@@ -58,7 +62,7 @@ func (f *flapWatch) attempted(connected bool, now time.Time) (began bool) {
 	if len(f.losses) < flapLosses {
 		return false
 	}
-	f.flapping, f.losses = true, f.losses[:0]
+	f.flapping, f.losses, f.next = true, f.losses[:0], flapFirstPause
 	return true
 }
 
@@ -68,7 +72,9 @@ func (f *flapWatch) pause(p time.Duration) time.Duration {
 	if !f.flapping {
 		return p
 	}
-	return max(p, flapPause+rand.N(flapPause/2))
+	d := f.next
+	f.next = min(2*d, flapPause)
+	return max(p, d+rand.N(d/2))
 }
 
 // attempted tells flaps how a connection attempt went, and warns once
@@ -78,6 +84,6 @@ func (c *Client) attempted(connected bool) {
 		return
 	}
 	c.log.Warn().Str("client_id", c.opts.ClientID).Str("broker", c.broker).Int("losses", flapLosses).
-		Dur("within", flapWindow).Dur("reconnect_pause", flapPause).
-		Msg("mqtt broker keeps closing the connection although it takes a new one at once: another client most likely uses the same mqtt.client_id; give each huegate its own mqtt.client_id. Reconnecting every 30-45s meanwhile")
+		Dur("within", flapWindow).
+		Msg("mqtt broker keeps closing the connection although it takes a new one at once: another client most likely uses the same mqtt.client_id; give each huegate its own mqtt.client_id. Reconnecting less often meanwhile, up to every 30-45s")
 }

@@ -37,9 +37,11 @@ func TestFlapWatchBeginsOnThreeLossesTheBrokerRecoversFrom(t *testing.T) {
 		{up: 2 * time.Second, at: 40 * time.Second, connected: true, began: true}, // a long one counts too
 		{up: 80 * time.Second, at: 81 * time.Second, connected: true},             // already flapping: no second warning
 	})
-	for range 100 {
-		if p := f.pause(time.Second); p < flapPause || p >= flapPause*3/2 {
-			t.Fatalf("pause %s while flapping, want 30s to 45s", p)
+	// The pause doubles from 2 s to 30 s, each with up to half again.
+	for _, want := range []time.Duration{2, 4, 8, 16, 30, 30, 30} {
+		want *= time.Second
+		if p := f.pause(time.Second); p < want || p >= want*3/2 {
+			t.Fatalf("pause %s while flapping, want %s to %s", p, want, want*3/2)
 		}
 	}
 	// A connection that held two minutes ends it; the next episode warns again.
