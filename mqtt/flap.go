@@ -7,9 +7,9 @@ import (
 
 // Two clients with one client id take turns: the broker closes the older
 // connection whenever the other connects, each reconnects at once, and
-// both flap for ever (about 50 times a minute each). What a client sees
-// is a broker that keeps closing its connection although it takes a new
-// one straight away. flapWatch counts such losses: flapLosses of them
+// both flap for ever (hundreds of times a minute on loopback). What a
+// client sees is a broker that keeps closing its connection although it
+// takes a new one straight away. flapWatch counts such losses: flapLosses of them
 // within flapWindow begin the pattern, and while it lasts the client waits
 // before reconnecting after a loss: flapFirstPause, doubling up to
 // flapPause, each plus up to half of it so two clients drift apart. The
