@@ -39,7 +39,7 @@ lint:
 # Each fuzz target for FUZZTIME (default 1m), one after the other.
 FUZZTIME ?= 1m
 FUZZ_TARGETS := ./mapping:FuzzParse ./mapping:FuzzParseCommand ./config:FuzzParse \
-	./hue:FuzzBridgeAnswer ./hue:FuzzEventStream ./mapping:FuzzScanJSON
+	./hue:FuzzBridgeAnswer ./hue:FuzzEventStream ./mapping:FuzzScanJSON ./mqtt:FuzzInbound
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -44,6 +44,12 @@ func startHuegate(t *testing.T, broker *mqtttest.Broker, poll time.Duration, mor
 // (indented by two spaces), such as auth_token.
 func startHuegateHTTP(t *testing.T, broker *mqtttest.Broker, poll time.Duration, httpKeys, more string) *stack {
 	t.Helper()
+	return startHuegateAs(t, broker, "huegate-test", poll, httpKeys, more)
+}
+
+// startHuegateAs is startHuegateHTTP with the MQTT client id to use.
+func startHuegateAs(t *testing.T, broker *mqtttest.Broker, clientID string, poll time.Duration, httpKeys, more string) *stack {
+	t.Helper()
 	hideEnvironment(t)
 	s := &stack{broker: broker, bridge: huetest.NewServer(t, fixture)}
 	yaml := fmt.Sprintf(`bridge:
@@ -53,10 +59,10 @@ func startHuegateHTTP(t *testing.T, broker *mqtttest.Broker, poll time.Duration,
   poll_interval: %s
 mqtt:
   broker: %s
-  client_id: huegate-test
+  client_id: %s
 http:
   listen: 127.0.0.1:0
-%s%s`, s.bridge.URL, s.bridge.Bridge.Key(), poll, broker.URL, httpKeys, more)
+%s%s`, s.bridge.URL, s.bridge.Bridge.Key(), poll, broker.URL, clientID, httpKeys, more)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, yaml)

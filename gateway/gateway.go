@@ -34,8 +34,9 @@ type Bridge interface {
 }
 
 // Broker is what the gateway needs from MQTT (*mqtt.Client). Subscribe and
-// Unsubscribe take many topics at once (one packet, one answer to wait
-// for) and wait for the answer until ctx ends.
+// Unsubscribe take many topics at once (one change of the client's routes,
+// a few packets), so thousands of mappings cost little more than one, and
+// wait for the broker's answers until ctx ends.
 type Broker interface {
 	Subscribe(ctx context.Context, h mqtt.Handler, topics ...string) error
 	Unsubscribe(ctx context.Context, topics ...string) error
@@ -195,6 +196,7 @@ func (g *Gateway) swap(ctx context.Context, t table) error {
 			gone = append(gone, topic)
 		}
 	}
+	slices.Sort(added) // subscribed in a stable order
 	if err := g.broker.Subscribe(ctx, g.handle, added...); err != nil {
 		return err // names the topics
 	}

@@ -27,6 +27,8 @@ type Client struct {
 	routes atomic.Pointer[routeTable] // copy-on-write, read lock-free on every message
 	subMu  sync.Mutex                 // serialises writers of routes
 
+	packetLimit atomic.Int64 // bytes a SUBSCRIBE or UNSUBSCRIBE may take; see batch.go
+
 	callbacksMu sync.Mutex
 	callbacks   []func()
 
@@ -43,7 +45,9 @@ type Client struct {
 	everUp  bool
 	lostAt  time.Time
 
-	attempts attemptLog
+	attempts    attemptLog
+	tooLargeLog warnLimit
+	flaps       flapWatch // the connection loop's alone
 }
 
 // New checks opts and prepares a client. It does not connect: see Connect.
@@ -63,6 +67,7 @@ func New(opts Options) (*Client, error) {
 		stopped:  make(chan struct{}),
 	}
 	c.routes.Store(newRouteTable(nil))
+	c.packetLimit.Store(maxControlPacket)
 	c.url = broker
 	c.newPaho(false)
 	return c, nil
@@ -101,7 +106,7 @@ func (c *Client) pahoOptions(clean bool) *paho.ClientOptions {
 		SetWriteTimeout(writeTimeout).
 		SetKeepAlive(keepAlive).
 		SetDefaultPublishHandler(c.dispatch).
-		SetCustomOpenConnectionFn(openConn).
+		SetCustomOpenConnectionFn(c.openConn).
 		SetConnectionLostHandler(c.onConnectionLost)
 	if c.opts.TLS != nil {
 		o.SetTLSConfig(c.opts.TLS)

@@ -34,7 +34,7 @@ func (c *Client) shutdown(deadline time.Time) {
 	bye := make(chan struct{})
 	go func() {
 		defer close(bye)
-		c.unsubscribeAll(filters)
+		c.sayUnsubscribed(filters)
 		c.publishOffline(deadline)
 	}()
 	if !waitUntil(bye, deadline) {
@@ -59,12 +59,16 @@ func (c *Client) forgetRoutes() []string {
 	return filters
 }
 
-// unsubscribeAll sends one UNSUBSCRIBE for the filters without waiting for
-// the answer: paho writes the DISCONNECT that follows after it, on the same
-// queue, and the broker takes packets in order.
-func (c *Client) unsubscribeAll(filters []string) {
-	if len(filters) > 0 && c.paho().IsConnectionOpen() {
-		c.paho().Unsubscribe(filters...)
+// sayUnsubscribed sends UNSUBSCRIBE for the filters (in packets within the
+// bound) without waiting for the answers: paho writes the DISCONNECT that
+// follows after them, on the same queue, and the broker takes packets in
+// order.
+func (c *Client) sayUnsubscribed(filters []string) {
+	if len(filters) == 0 || !c.paho().IsConnectionOpen() {
+		return
+	}
+	for _, b := range batches(filters, unsubscribeFilterBytes, int(c.packetLimit.Load())) {
+		c.paho().Unsubscribe(b.filters...)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/net/proxy"
@@ -18,15 +19,17 @@ const readBuffer = 16 << 10
 
 // openConn opens the connection to the broker as paho v1.5.1 does (its
 // openConnection, for the schemes this package accepts), but buffers what
-// it reads. paho reads each packet's fixed header a byte at a time straight
-// from the socket: three system calls or more per message, most of the CPU
-// a burst of small light values costs without the buffer.
-func openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
+// it reads, and empties messages over maxMessage before paho reads them
+// (see inbound). paho reads each packet's fixed header a byte at a time
+// straight from the socket: three system calls or more per message, most
+// of the CPU a burst of small light values costs without the buffer.
+func (c *Client) openConn(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
 	conn, err := dial(uri, o)
 	if err != nil {
 		return nil, err
 	}
-	return &bufferedConn{Conn: conn, r: bufio.NewReaderSize(conn, readBuffer)}, nil
+	in := newInbound(bufio.NewReaderSize(conn, readBuffer), maxMessage, c.tooLarge)
+	return &brokerConn{Conn: conn, in: in}, nil
 }
 
 func dial(uri *url.URL, o paho.ClientOptions) (net.Conn, error) {
@@ -64,10 +67,30 @@ func dialTLS(host string, o paho.ClientOptions) (net.Conn, error) {
 	return tlsConn, nil
 }
 
-// bufferedConn is a connection whose reads go through a buffer.
-type bufferedConn struct {
+// brokerConn is a connection whose reads go through inbound.
+type brokerConn struct {
 	net.Conn
-	r *bufio.Reader
+	in *inbound
 }
 
-func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+func (c *brokerConn) Read(p []byte) (int, error) { return c.in.Read(p) }
+
+// tooLarge logs a message emptied for its size, at most once per
+// warnEvery; the next line says how many were not logged.
+func (c *Client) tooLarge(topic string, size int) {
+	warn, suppressed := c.tooLargeLog.allow(time.Now())
+	if !warn {
+		return
+	}
+	c.log.Warn().Str("topic", shorten(topic)).Int("bytes", size).Int("limit_bytes", maxMessage).
+		Int("not_logged", suppressed).Msg("mqtt message too large; ignored without reading it")
+}
+
+// shorten keeps a log line readable when a topic is long (up to 64 KiB).
+func shorten(topic string) string {
+	const keep = 200
+	if len(topic) <= keep {
+		return topic
+	}
+	return topic[:keep] + "..."
+}

@@ -20,9 +20,10 @@ import (
 // message id stays taken. Owning the loop also lets Close interrupt the pause
 // between attempts, which paho spends in time.Sleep.
 
-// attemptWarnEvery limits failed connection attempts logged at warn level; the
-// ones in between are logged at debug level.
-const attemptWarnEvery = 10 * time.Second
+// warnEvery limits warnings that can repeat: failed connection attempts
+// (the ones in between are logged at debug level) and messages too large
+// to read.
+const warnEvery = 10 * time.Second
 
 // run owns the connection until Close: connect, set up, wait for the
 // connection to break, start over.
@@ -31,19 +32,27 @@ func (c *Client) run() {
 	var pause time.Duration
 	for c.sleep(pause) {
 		if err := c.connectOnce(); err != nil {
+			c.attempted(false)
 			c.attemptFailed(err)
 			pause = c.nextPause(pause)
 			continue
 		}
+		c.attempted(true)
+		up := time.Now()
 		if err := c.setUp(); err != nil {
-			c.setUpFailed(err)
-			pause = c.nextPause(pause)
+			// The broker closing the connection counts as a loss, unless
+			// it was for a packet's size (see packetError).
+			if c.setUpFailed(err) && !errors.Is(err, errPacketDropped) {
+				c.flaps.lost(up, time.Now())
+			}
+			pause = c.flaps.pause(c.nextPause(pause))
 			continue
 		}
 		if !c.waitLost() {
 			return
 		}
-		pause = 0 // the first attempt after a loss goes out at once
+		c.flaps.lost(up, time.Now())
+		pause = c.flaps.pause(0) // the first attempt after a loss goes out at once, unless flapping
 	}
 }
 
@@ -98,7 +107,12 @@ func (c *Client) connectOnce() error {
 		if err := c.dial(true); err != nil {
 			return err
 		}
-		c.paho().Disconnect(0)
+		// Disconnect(0) returns before the DISCONNECT is sent: the next
+		// connect then raced it, and the broker closed the clean
+		// connection as taken over by the same client id (logged as a
+		// lost connection). With a quiesce it returns once the DISCONNECT
+		// is written and the socket closed, or after cleanDisconnect.
+		c.paho().Disconnect(uint(cleanDisconnect.Milliseconds()))
 		c.cleared = true
 	}
 	return c.dial(false)
@@ -142,19 +156,23 @@ func (c *Client) setUp() error {
 }
 
 // setUpFailed drops a connection that could not be set up, so that it is not
-// left open without its subscriptions. Usually it has broken already.
-func (c *Client) setUpFailed(err error) {
+// left open without its subscriptions, and reports whether the broker had
+// closed it already (as usual).
+func (c *Client) setUpFailed(err error) (brokerClosed bool) {
 	if errors.Is(err, ErrClosed) {
-		return
+		return false
 	}
 	c.log.Warn().Str("broker", c.broker).Str("error", err.Error()).Msg("mqtt connection setup failed; reconnecting")
 	if c.paho().IsConnectionOpen() {
 		c.paho().Disconnect(250)
+		return false
 	}
+	return true
 }
 
-// resubscribe subscribes to every remembered filter in one SUBSCRIBE packet.
-// The routes themselves live in the client and survive reconnects.
+// resubscribe subscribes to every remembered filter, in as few SUBSCRIBE
+// packets as the packet bound allows. The routes themselves live in the
+// client and survive reconnects.
 func (c *Client) resubscribe() error {
 	routes := c.routes.Load().list
 	if len(routes) == 0 {
@@ -164,16 +182,22 @@ func (c *Client) resubscribe() error {
 	for i, r := range routes {
 		filters[i] = r.filter
 	}
-	refused, err := c.awaitSubscribe(context.Background(), c.paho().SubscribeMultiple(c.qosOf(filters), nil))
+	refused, err := c.subscribeAll(context.Background(), filters)
 	if err != nil {
 		return fmt.Errorf("resubscribe: %w", err)
 	}
 	if len(refused) > 0 {
 		// The other filters are in place; retrying will not change the broker's mind.
-		c.log.Warn().Str("broker", c.broker).Strs("filters", refused).Msg("mqtt broker refused subscriptions; forgetting them")
+		c.log.Warn().Str("broker", c.broker).Int("refused", len(refused)).Strs("filters", firstFew(refused)).
+			Msg("mqtt broker refused subscriptions (its access control, or a topic it does not take); forgetting them")
 		c.deleteRoutes(refused)
 	}
 	return nil
+}
+
+// firstFew keeps a log line short when thousands of filters are refused.
+func firstFew(filters []string) []string {
+	return filters[:min(len(filters), 20)]
 }
 
 func (c *Client) announceOnline() {
@@ -236,35 +260,49 @@ func (c *Client) onConnectionLost(_ paho.Client, err error) {
 // attemptLog rate-limits warnings about failed connection attempts and keeps
 // the last failure for Connect's error.
 type attemptLog struct {
-	mu         sync.Mutex
-	lastWarn   time.Time
-	suppressed int
-	lastErr    string
+	warnLimit
+	lastErr string
 }
 
 // failed records a failure and reports whether to warn, with the number of
 // failures logged at debug level since the previous warning.
 func (a *attemptLog) failed(reason string, now time.Time) (warn bool, suppressed int) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	a.lastErr = reason
-	if !a.lastWarn.IsZero() && now.Sub(a.lastWarn) < attemptWarnEvery {
-		a.suppressed++
-		return false, 0
-	}
-	a.lastWarn, suppressed, a.suppressed = now, a.suppressed, 0
-	return true, suppressed
-}
-
-// reset makes the next failure warn again.
-func (a *attemptLog) reset() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.lastWarn, a.suppressed = time.Time{}, 0
+	a.mu.Unlock()
+	return a.allow(now)
 }
 
 func (a *attemptLog) last() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.lastErr
+}
+
+// warnLimit lets one warning through per warnEvery and counts the ones
+// held back.
+type warnLimit struct {
+	mu         sync.Mutex
+	lastWarn   time.Time
+	suppressed int
+}
+
+// allow reports whether to warn now, and how many warnings were held back
+// since the last one.
+func (w *warnLimit) allow(now time.Time) (warn bool, suppressed int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.lastWarn.IsZero() && now.Sub(w.lastWarn) < warnEvery {
+		w.suppressed++
+		return false, 0
+	}
+	w.lastWarn, suppressed, w.suppressed = now, w.suppressed, 0
+	return true, suppressed
+}
+
+// reset makes the next warning go through.
+func (w *warnLimit) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lastWarn, w.suppressed = time.Time{}, 0
 }

@@ -21,6 +21,14 @@
 //   - Nothing is queued while offline: Publish returns ErrNotConnected. Callers
 //     republish their state from an OnConnect callback instead, so a reconnect
 //     never replays stale values.
+//   - A message over 64 KiB is never read into memory: handlers get it with an
+//     empty payload, and its body is skipped as it arrives (see inbound).
+//   - Subscriptions go in SUBSCRIBE packets of at most 64 KiB, smaller after a
+//     broker dropped one (see batch.go); Subscribe and Unsubscribe take
+//     many filters at once.
+//   - A broker that keeps closing the connection although it takes a new one
+//     at once is serving another client with the same client id: one warning
+//     says so, and reconnecting slows down while it lasts (see flapWatch).
 //
 // The package never logs or returns a password, not even inside a broker URL.
 package mqtt

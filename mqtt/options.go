@@ -51,6 +51,8 @@ const (
 	// ackTimeout bounds waiting for a SUBACK or UNSUBACK.
 	ackTimeout = 10 * time.Second
 	keepAlive  = 30 * time.Second
+	// cleanDisconnect bounds ending the earlier run's session at start.
+	cleanDisconnect = 250 * time.Millisecond
 )
 
 const (

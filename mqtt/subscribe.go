@@ -34,8 +34,10 @@ type route struct {
 }
 
 // Subscribe remembers h for each topic filter (wildcards + and # allowed)
-// and, if connected, subscribes now, all in one SUBSCRIBE packet, and waits
-// for the broker's answer until ctx ends (at most 10 s). The subscriptions
+// and, if connected, subscribes now, in as few SUBSCRIBE packets as the
+// packet bound allows (one route change for all of them, so the cost grows
+// with the number of filters, not its square), and waits for the broker's
+// answers until ctx ends (at most 10 s each). The subscriptions
 // are made again on every reconnect. Subscribing to a filter again replaces
 // its handler. Filters the broker refuses are forgotten and the error wraps
 // ErrSubscribeRefused; after other errors (connection lost, no answer, ctx
@@ -64,7 +66,7 @@ func (c *Client) Subscribe(ctx context.Context, h Handler, filters ...string) er
 	if !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	refused, err := c.awaitSubscribe(ctx, c.paho().SubscribeMultiple(c.qosOf(filters), nil))
+	refused, err := c.subscribeAll(ctx, filters)
 	if err != nil {
 		return fmt.Errorf("mqtt: subscribe to %s: %w", quoted(filters), err)
 	}
@@ -76,7 +78,8 @@ func (c *Client) Subscribe(ctx context.Context, h Handler, filters ...string) er
 }
 
 // Unsubscribe forgets the filters: their handlers get no further messages,
-// and if connected the broker is told in one UNSUBSCRIBE packet. It waits
+// and if connected the broker is told in as few UNSUBSCRIBE packets as the
+// packet bound allows. It waits
 // for the broker's answer until ctx ends (at most 10 s); with ctx ended
 // already it only sends. Unknown filters are ignored.
 func (c *Client) Unsubscribe(ctx context.Context, filters ...string) error {
@@ -84,7 +87,7 @@ func (c *Client) Unsubscribe(ctx context.Context, filters ...string) error {
 	if len(gone) == 0 || !c.paho().IsConnectionOpen() {
 		return nil
 	}
-	if err := c.await(ctx, c.paho().Unsubscribe(gone...)); err != nil {
+	if err := c.unsubscribeAll(ctx, gone); err != nil {
 		return fmt.Errorf("mqtt: unsubscribe from %s: %w", quoted(gone), err)
 	}
 	return nil
