@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/huegate/huegate/internal/printable"
 	"time"
 
 	"github.com/huegate/huegate/hue/discover"
@@ -125,13 +127,13 @@ func printFound(g *globals, list []found) {
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tNAME\tBRIDGE ID\tMODEL\tAPI\tFOUND BY")
 	for _, f := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Host, orDefault(f.Name, "-"), orDefault(f.BridgeID, "-"),
+		row(tw, f.Host, orDefault(f.Name, "-"), orDefault(f.BridgeID, "-"),
 			orDefault(f.Model, "-"), orDefault(f.APIVersion, "-"), f.Source)
 	}
 	_ = tw.Flush()
 	for _, f := range list {
 		if f.Error != "" {
-			fmt.Fprintf(g.stderr, "warning: %s did not describe itself: %s\n", f.Host, f.Error)
+			fmt.Fprintf(g.stderr, "warning: %s did not describe itself: %s\n", printable.Text(f.Host), printable.Text(f.Error))
 		}
 	}
 	fmt.Fprintf(g.stdout, "\nNext: huegate pair --host %s\n", list[0].Host)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/huegate/huegate/internal/printable"
+
 	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/config"
 	"github.com/huegate/huegate/hue"
@@ -220,7 +222,7 @@ func (l *listing) print(w io.Writer) error {
 		if x.Bri != nil {
 			bri = fmt.Sprint(*x.Bri)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.ID, x.Name, x.Slug, x.Type, onOff(x.On), bri, yesNo(x.Reachable))
+		row(tw, x.ID, x.Name, x.Slug, x.Type, onOff(x.On), bri, yesNo(x.Reachable))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -228,7 +230,7 @@ func (l *listing) print(w io.Writer) error {
 	fmt.Fprintln(w, "\nGROUPS")
 	fmt.Fprintf(tw, "ID\tNAME\tSLUG\tTYPE\tLIGHTS\n")
 	for _, x := range l.Groups {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.ID, x.Name, x.Slug, x.Type, strings.Join(x.Lights, ","))
+		row(tw, x.ID, x.Name, x.Slug, x.Type, strings.Join(x.Lights, ","))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -236,7 +238,7 @@ func (l *listing) print(w io.Writer) error {
 	fmt.Fprintln(w, "\nSCENES")
 	fmt.Fprintf(tw, "GROUP\tNAME\tID\tLIGHTS\n")
 	for _, s := range l.scenesByGroup() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", l.groupName(s.Group), s.Name, s.ID, strings.Join(s.Lights, ","))
+		row(tw, l.groupName(s.Group), s.Name, s.ID, strings.Join(s.Lights, ","))
 	}
 	return tw.Flush()
 }
@@ -277,4 +279,14 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// row writes one table row. Its cells come from the bridge (names, types)
+// or the network: a control character in one is shown escaped, never
+// obeyed by the terminal, and a tab or line break cannot shift the table.
+func row(w io.Writer, cells ...string) {
+	for i, c := range cells {
+		cells[i] = printable.Text(c)
+	}
+	fmt.Fprintln(w, strings.Join(cells, "\t"))
 }

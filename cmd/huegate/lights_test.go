@@ -84,6 +84,26 @@ func TestLightsJSONKeepsNamesAsTheyAre(t *testing.T) {
 	}
 }
 
+// A light named by someone with access to the bridge cannot make the
+// terminal obey it (change the title, clear the screen) or shift the table.
+func TestLightsShowsHostileNamesEscaped(t *testing.T) {
+	s := huetest.NewServer(t, fixture)
+	if err := s.Bridge.RenameLights(map[string]string{"3": "Desk\x1b]0;PWNED\a\x1b[2J\tlamp\n31  Fake"}); err != nil {
+		t.Fatal(err)
+	}
+	path := testkit.WriteConfig(t, hostConfig(s.URL, s.Bridge.Key()))
+	out, errOut, code := cli(t, "lights", "--config", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.ContainsAny(out, "\x1b\a") || strings.Contains(out, "\n31  Fake") {
+		t.Fatalf("the table obeys the name:\n%q", out)
+	}
+	if !strings.Contains(out, `Desk\x1b]0;PWNED\a\x1b[2J\tlamp\n31  Fake`) {
+		t.Fatalf("the name is not shown escaped:\n%s", out)
+	}
+}
+
 func TestLightsGivesCollidingNamesTheirIDs(t *testing.T) {
 	s := huetest.NewServer(t, fixture)
 	err := s.Bridge.AddLight("40", []byte(`{"name":"Spot 1","type":"Dimmable light","state":{"on":false,"bri":1,"reachable":true}}`))
