@@ -61,7 +61,11 @@ func TestTheBuiltInBrokerKeepsHuegatesTopicsAndIDToHuegate(t *testing.T) {
 	spoofer.Publish("huegate/status", []byte("offline"), 0, true)
 	spoofer.Publish("huegate/lights/desk-lamp/state", []byte(`{"on":false}`), 0, true)
 	spoofer.Publish(config, nil, 0, true)
-	spoofer.Publish("lights", []byte("9"), 1, false) // allowed, and after the spoofs
+	// Allowed, and after the spoofs. Not a mapped topic: a light changing
+	// now would have huegate publish its state retained while the late
+	// subscriber below scans the retained messages, which mochi v2.7.9 does
+	// without a lock (mochi-mqtt/server#200).
+	spoofer.Publish("sketch/value", []byte("9"), 1, false)
 
 	late := mqtttest.Subscribe(t, url, "#")
 	late.WaitFor(t, 10*time.Second, func(m mqtttest.Message) bool { return m.Topic == "huegate/status" && string(m.Payload) == "online" })
