@@ -135,8 +135,13 @@ func TestARemoteListenerTakesOnlyUsersAndNeverLogsPasswords(t *testing.T) {
 }
 
 func tryConnect(url, user, pass string) error {
-	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("probe-" + user).
-		SetUsername(user).SetPassword(pass).SetProtocolVersion(4).SetConnectTimeout(wait))
+	return probe(paho.NewClientOptions().AddBroker(url).SetClientID("probe-" + user).SetUsername(user).SetPassword(pass))
+}
+
+// probe connects once with o (MQTT 3.1.1, no reconnecting) and says
+// whether the broker took it; it disconnects at once if so.
+func probe(o *paho.ClientOptions) error {
+	c := paho.NewClient(o.SetProtocolVersion(4).SetConnectTimeout(wait).SetAutoReconnect(false))
 	tok := c.Connect()
 	if !tok.WaitTimeout(wait) {
 		return errors.New("no CONNACK")

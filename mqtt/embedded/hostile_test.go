@@ -82,22 +82,10 @@ func TestBrowsersLogInWhereUsersExist(t *testing.T) {
 	}
 }
 
+// tryConnectWith is tryConnect as a browser page on h's Origin would.
 func tryConnectWith(url, user, pass string, h http.Header) error {
-	o := paho.NewClientOptions().AddBroker(url).SetClientID("probe-" + user).SetUsername(user).SetPassword(pass).
-		SetProtocolVersion(4).SetConnectTimeout(wait).SetAutoReconnect(false)
-	if h != nil {
-		o.SetHTTPHeaders(h)
-	}
-	c := paho.NewClient(o)
-	tok := c.Connect()
-	if !tok.WaitTimeout(wait) {
-		return errors.New("no CONNACK")
-	}
-	if err := tok.Error(); err != nil {
-		return err
-	}
-	c.Disconnect(100)
-	return nil
+	return probe(paho.NewClientOptions().AddBroker(url).SetClientID("probe-" + user).
+		SetUsername(user).SetPassword(pass).SetHTTPHeaders(h))
 }
 
 // Only huegate's own client publishes its status, states and discovery
@@ -169,21 +157,14 @@ func spoof(url, topic, payload string, qos byte) {
 	c.Disconnect(100)
 }
 
+// tryConnectID connects with client id id and, unless "", a last will on
+// willTopic.
 func tryConnectID(url, id, willTopic string) error {
-	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetProtocolVersion(4).SetConnectTimeout(wait).SetAutoReconnect(false)
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(id)
 	if willTopic != "" {
 		o.SetWill(willTopic, "offline", 1, true)
 	}
-	c := paho.NewClient(o)
-	tok := c.Connect()
-	if !tok.WaitTimeout(wait) {
-		return errors.New("no CONNACK")
-	}
-	if err := tok.Error(); err != nil {
-		return err
-	}
-	c.Disconnect(100)
-	return nil
+	return probe(o)
 }
 
 // With users on a listener off loopback there is no other way in: huegate
