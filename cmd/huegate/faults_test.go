@@ -44,6 +44,28 @@ mappings:
 `, bridgeURL, extra[0], brokerURL, extra[1])
 }
 
+// online is `huegate run` with simpleConfig between a Mosquitto and the
+// emulator, once it has said online.
+type online struct {
+	broker *mqtttest.Broker
+	bridge *emulator.Server
+	status *mqtttest.Recorder // huegate/status, from before the start
+	p      *process
+	online mqtttest.Message
+}
+
+func runOnline(t *testing.T, args ...string) online {
+	t.Helper()
+	var w online
+	w.broker = mqtttest.StartMosquitto(t)
+	w.bridge = huetest.NewServer(t, fixturePath)
+	w.status = mqtttest.Subscribe(t, w.broker.URL, "huegate/status")
+	w.p = startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + w.bridge.Bridge.Key()},
+		append([]string{"run", "--config", configFile(t, simpleConfig(w.bridge.URL, w.broker.URL))}, args...)...)
+	w.online = w.status.WaitFor(t, 15*time.Second, isPayload("online"))
+	return w
+}
+
 // waitOutput waits until huegate has printed s.
 func (p *process) waitOutput(t *testing.T, s string, timeout time.Duration) {
 	t.Helper()
@@ -124,12 +146,9 @@ func TestRunWaitsForABrokerThatIsDownAtStart(t *testing.T) {
 // huegate killed with SIGKILL says goodbye through its last will.
 func TestRunKilledLeavesItsLastWill(t *testing.T) {
 	t.Parallel()
-	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, fixturePath)
-	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
-	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()},
-		"run", "--config", configFile(t, simpleConfig(bridge.URL, broker.URL)))
-	online := status.WaitFor(t, 15*time.Second, isPayload("online"))
+	w := runOnline(t)
+	broker, p, status := w.broker, w.p, w.status
+	online := w.online
 	killed := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -199,12 +218,8 @@ func TestSIGTERMDuringAFloodSendsTheNewestValuesThenExits(t *testing.T) {
 // A second signal does not wait for the flush: huegate exits at once.
 func TestASecondSignalExitsAtOnce(t *testing.T) {
 	t.Parallel()
-	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, fixturePath)
-	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
-	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()},
-		"run", "--config", configFile(t, simpleConfig(bridge.URL, broker.URL)))
-	status.WaitFor(t, 15*time.Second, isPayload("online"))
+	w := runOnline(t)
+	broker, bridge, p := w.broker, w.bridge, w.p
 	bridge.Bridge.SetFault(emulator.FaultHang) // nothing can be flushed
 	mqtttest.Publish(t, broker.URL, "lights", []byte("44"), false)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huegate/huegate/hue/huetest"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -21,12 +20,8 @@ import (
 // times its size.
 func TestA50MBMessageIsSkippedWithoutHoldingIt(t *testing.T) {
 	t.Parallel()
-	broker := mqtttest.StartMosquitto(t)
-	bridge := huetest.NewServer(t, fixturePath)
-	status := mqtttest.Subscribe(t, broker.URL, "huegate/status")
-	p := startHuegate(t, []string{"HUEGATE_BRIDGE_USERNAME=" + bridge.Bridge.Key()},
-		"run", "--config", configFile(t, simpleConfig(bridge.URL, broker.URL)))
-	status.WaitFor(t, 15*time.Second, isPayload("online"))
+	w := runOnline(t)
+	broker, bridge, p := w.broker, w.bridge, w.p
 	pub := mqtttest.NewPublisher(t, broker.URL)
 	pub.Publish("lights", []byte("66"), 1, false)
 	waitBridge(t, bridge.Bridge, 66, "3", "5")
