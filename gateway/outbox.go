@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"sync"
-
+	"github.com/huegate/huegate/internal/newest"
 	"github.com/rs/zerolog"
 )
 
@@ -17,25 +16,18 @@ type outbox struct {
 	log    zerolog.Logger
 	wake   chan struct{}
 
-	mu      sync.Mutex
-	pending map[string][]byte // nil payload: clear the retained message
-	order   []string          // topics in the order they were first queued
-	stop    chan struct{}
-	done    chan struct{}
+	queue *newest.Queue[[]byte] // nil payload: clear the retained message
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 func newOutbox(b Broker, log zerolog.Logger) *outbox {
-	return &outbox{broker: b, log: log, wake: make(chan struct{}, 1), pending: map[string][]byte{}}
+	return &outbox{broker: b, log: log, wake: make(chan struct{}, 1), queue: newest.New[[]byte]()}
 }
 
 // put queues a retained publish; it never waits on the broker.
 func (o *outbox) put(topic string, payload []byte) {
-	o.mu.Lock()
-	if _, ok := o.pending[topic]; !ok {
-		o.order = append(o.order, topic)
-	}
-	o.pending[topic] = payload
-	o.mu.Unlock()
+	o.queue.Put(topic, payload)
 	select {
 	case o.wake <- struct{}{}:
 	default:
@@ -71,10 +63,7 @@ func (o *outbox) close() {
 }
 
 func (o *outbox) send() {
-	o.mu.Lock()
-	order, pending := o.order, o.pending
-	o.order, o.pending = nil, make(map[string][]byte, len(pending))
-	o.mu.Unlock()
+	order, pending := o.queue.Take()
 	for _, topic := range order {
 		// A failure is a broker that is away: every state goes out again on
 		// connect (bridgeState.republish).

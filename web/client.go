@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/huegate/huegate/internal/newest"
 	"golang.org/x/time/rate"
 )
 
@@ -36,26 +37,19 @@ type client struct {
 	once sync.Once
 	rate *rate.Limiter
 
-	mu      sync.Mutex
-	pending map[string]string
-	order   []string
+	queue *newest.Queue[string]
 }
 
 func newClient(conn *websocket.Conn) *client {
 	return &client{
 		conn: conn, wake: make(chan struct{}, 1), done: make(chan struct{}),
-		rate: rate.NewLimiter(pageRate, pageBurst), pending: map[string]string{},
+		rate: rate.NewLimiter(pageRate, pageBurst), queue: newest.New[string](),
 	}
 }
 
 // put queues a message for the page; it never waits.
 func (c *client) put(topic, payload string) {
-	c.mu.Lock()
-	if _, ok := c.pending[topic]; !ok {
-		c.order = append(c.order, topic)
-	}
-	c.pending[topic] = payload
-	c.mu.Unlock()
+	c.queue.Put(topic, payload)
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -92,10 +86,7 @@ func (c *client) writeLoop() {
 }
 
 func (c *client) flush() error {
-	c.mu.Lock()
-	order, pending := c.order, c.pending
-	c.order, c.pending = nil, make(map[string]string, len(pending))
-	c.mu.Unlock()
+	order, pending := c.queue.Take()
 	for _, t := range order {
 		b, err := json.Marshal(message{Topic: t, Payload: pending[t]})
 		if err != nil {

@@ -2,6 +2,8 @@ package web
 
 import (
 	"testing"
+
+	"github.com/huegate/huegate/internal/newest"
 )
 
 // Keeping up with a busy mapped topic costs no allocation while no page is
@@ -29,13 +31,14 @@ func TestAHeardValueAllocatesNothingWhileNoPageIsOpen(t *testing.T) {
 // A page that reads slowly gets the newest payload of each topic once, in
 // the order the topics first changed, never a backlog.
 func TestASlowPageGetsOnlyTheNewestPayloads(t *testing.T) {
-	c := &client{wake: make(chan struct{}, 1), pending: map[string]string{}}
+	c := &client{wake: make(chan struct{}, 1), queue: newest.New[string]()}
 	for _, v := range []string{"1", "2", "3"} {
 		c.put("a", v)
 		c.put("b", v+v)
 	}
-	if len(c.order) != 2 || c.pending["a"] != "3" || c.pending["b"] != "33" || c.order[0] != "a" {
-		t.Fatalf("queued %v %v; want a=3 then b=33", c.order, c.pending)
+	order, pending := c.queue.Take()
+	if len(order) != 2 || pending["a"] != "3" || pending["b"] != "33" || order[0] != "a" {
+		t.Fatalf("queued %v %v; want a=3 then b=33", order, pending)
 	}
 }
 
