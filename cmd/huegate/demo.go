@@ -35,8 +35,8 @@ func newDemoCmd(g *globals) *cobra.Command {
 fixture, with a real bridge's 10 commands/s ceiling and 30 ms latency) and the
 gateway, all in this process, exactly as ` + "`huegate run`" + ` runs them. Topic
 "lights" (0..254) drives two emulated lights and "lamp/knob" (0..1023) a
-third. Every bridge command is logged as it happens; metrics and health are
-served too. Nothing leaves this machine: every listener is on loopback.`,
+third. Every bridge command is logged as it happens; the control page (its
+address is printed first), metrics and health are served too. Nothing leaves this machine: every listener is on loopback.`,
 		Example: `  huegate demo
   huegate demo --mqtt-listen 127.0.0.1:1884     # when another broker holds 1883
   mosquitto_pub -t lights -m 200               # in another terminal`,
@@ -48,7 +48,7 @@ served too. Nothing leaves this machine: every listener is on loopback.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.mqttListen, "mqtt-listen", "127.0.0.1:1883", "MQTT (TCP) address of the built-in broker; loopback only")
 	fl.StringVar(&f.wsListen, "ws-listen", "127.0.0.1:9001", `MQTT over WebSocket address, for browser clients; loopback only; "" turns it off`)
-	fl.StringVar(&f.httpListen, "http-listen", "127.0.0.1:8081", `address for /metrics and /healthz; "" turns it off`)
+	fl.StringVar(&f.httpListen, "http-listen", "127.0.0.1:8081", `address for the control page, /metrics and /healthz; "" turns it off`)
 	fl.StringVar(&f.bridgeListen, "bridge-listen", "127.0.0.1:0", "address of the emulated bridge (port 0 picks a free one)")
 	return cmd
 }
