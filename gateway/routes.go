@@ -121,7 +121,7 @@ func (r *route) command(l mapping.Level) hue.State {
 	st := hue.State{Fields: hue.FieldOn | hue.FieldTransition, On: l.On, TransitionTime: r.tt}
 	if l.On && l.Bri > 0 {
 		st.Fields |= hue.FieldBri
-		st.Bri = l.Bri
+		st.Bri, st.Brightness = l.Bri, l.Pct
 	}
 	return st
 }

@@ -25,15 +25,27 @@ const (
 // cannot send hue 0, sat 0, transitiontime 0, and sends "on": false unless
 // told otherwise).
 type State struct {
-	Fields         Field
-	On             bool
-	Bri            uint8
+	Fields Field
+	On     bool
+	Bri    uint8
+	// Brightness is Bri in percent with the finer steps CLIP v2 takes
+	// (0 < Brightness <= 100); 0 means "derive it from Bri". v1 sends Bri.
+	Brightness     float64
 	Hue            uint16
 	Sat            uint8
 	XY             [2]float64
 	CT             uint16
 	TransitionTime uint16 // in 100 ms steps
 	Scene          string // groups only
+}
+
+// Percent is the brightness in percent for CLIP v2: Brightness when set,
+// else Bri on the 254-step scale.
+func (s State) Percent() float64 {
+	if s.Brightness > 0 {
+		return min(s.Brightness, 100)
+	}
+	return float64(s.Bri) * 100 / 254
 }
 
 // Has reports whether f is set.
@@ -67,7 +79,7 @@ func (s *State) Merge(n State) {
 		s.On = n.On
 	}
 	if n.Has(FieldBri) {
-		s.Bri = n.Bri
+		s.Bri, s.Brightness = n.Bri, n.Brightness
 	}
 	if n.Has(FieldHue) {
 		s.Hue = n.Hue

@@ -15,9 +15,12 @@ type Range struct {
 var DefaultRange = Range{Min: 0, Max: MaxBri}
 
 // Level is a light's desired state: off, or on at a brightness in 1..254.
+// Pct is the same brightness in percent with finer steps (0.01 %), for
+// bridges that take them (CLIP v2); 0 means "only Bri is known".
 type Level struct {
 	On  bool
 	Bri uint8
+	Pct float64
 }
 
 // Level converts a topic value into a Hue level. Values at or below the
@@ -28,8 +31,9 @@ func (r Range) Level(v float64) Level {
 	if v <= r.Min {
 		return Level{}
 	}
-	bri := math.Round((v - r.Min) / (r.Max - r.Min) * MaxBri)
-	return Level{On: true, Bri: uint8(max(1, min(MaxBri, bri)))}
+	f := min(1, (v-r.Min)/(r.Max-r.Min))
+	bri := math.Round(f * MaxBri)
+	return Level{On: true, Bri: uint8(max(1, bri)), Pct: max(0.01, math.Round(f*10000)/100)}
 }
 
 // Value is the inverse of Level: the topic value that stands for a light's
@@ -40,10 +44,14 @@ func (r Range) Value(l Level) float64 {
 	switch {
 	case !l.On:
 		return r.Min
-	case l.Bri == 0: // on, without a brightness (a plug)
+	case l.Bri == 0 && l.Pct == 0: // on, without a brightness (a plug)
 		return r.Max
 	}
-	v := r.Min + float64(l.Bri)/MaxBri*(r.Max-r.Min)
+	f := float64(l.Bri) / MaxBri
+	if l.Pct > 0 {
+		f = min(l.Pct, 100) / 100
+	}
+	v := r.Min + f*(r.Max-r.Min)
 	if r.Min == math.Trunc(r.Min) && r.Max == math.Trunc(r.Max) {
 		// A light that is on must never read as the minimum, which means off.
 		v = max(math.Round(v), r.Min+1)

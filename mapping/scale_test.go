@@ -11,18 +11,18 @@ func TestLevelFollowsTheCoreFormula(t *testing.T) {
 		v    float64
 		want Level
 	}{
-		{Range{0, 254}, 254, Level{true, 254}},
-		{Range{0, 254}, 1, Level{true, 1}},
-		{Range{0, 255}, 255, Level{true, 254}},
-		{Range{0, 255}, 128, Level{true, 127}},
-		{Range{0, 1023}, 1, Level{true, 1}},
-		{Range{0, 1023}, 1023, Level{true, 254}},
-		{Range{-10, 10}, 0, Level{true, 127}},
+		{Range{0, 254}, 254, Level{On: true, Bri: 254}},
+		{Range{0, 254}, 1, Level{On: true, Bri: 1}},
+		{Range{0, 255}, 255, Level{On: true, Bri: 254}},
+		{Range{0, 255}, 128, Level{On: true, Bri: 127}},
+		{Range{0, 1023}, 1, Level{On: true, Bri: 1}},
+		{Range{0, 1023}, 1023, Level{On: true, Bri: 254}},
+		{Range{-10, 10}, 0, Level{On: true, Bri: 127}},
 		{Range{-10, 10}, -10, Level{}},
-		{Range{0, 1}, 0.5, Level{true, 127}},
+		{Range{0, 1}, 0.5, Level{On: true, Bri: 127}},
 	}
 	for _, tt := range tests {
-		if got := tt.r.Level(tt.v); got != tt.want {
+		if got := tt.r.Level(tt.v); got.On != tt.want.On || got.Bri != tt.want.Bri {
 			t.Errorf("%v.Level(%v) = %+v, want %+v", tt.r, tt.v, got, tt.want)
 		}
 	}
@@ -34,7 +34,7 @@ func TestValueInvertsLevel(t *testing.T) {
 			t.Errorf("%v: off = %v, want the minimum %v", r, v, r.Min)
 		}
 		for bri := 1; bri <= MaxBri; bri++ {
-			v := r.Value(Level{true, uint8(bri)})
+			v := r.Value(Level{On: true, Bri: uint8(bri)})
 			if v <= r.Min || v > r.Max {
 				t.Fatalf("%v: bri %d gives %v, outside (min, max]", r, bri, v)
 			}
@@ -96,4 +96,28 @@ func BenchmarkLevel(b *testing.B) {
 		sink = r.Level(float64(i & 1023))
 	}
 	_ = sink
+}
+
+// CLIP v2 takes brightness in percent with finer steps than v1's 254: a
+// 10-bit ADC's midpoint must land as 50.05 %, not a rounded 254-step.
+func TestLevelKeepsFinerStepsInPercent(t *testing.T) {
+	r := Range{0, 1023}
+	tests := []struct {
+		v    float64
+		want float64
+	}{{512, 50.05}, {511, 49.95}, {1023, 100}, {2000, 100}, {1, 0.1}, {0.001, 0.01}}
+	for _, tt := range tests {
+		if got := r.Level(tt.v).Pct; got != tt.want {
+			t.Errorf("Level(%v).Pct = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+	// Neighbouring ADC steps stay apart in percent where bri merges them.
+	a, b := r.Level(512), r.Level(513)
+	if a.Bri != b.Bri || a.Pct == b.Pct {
+		t.Errorf("512 and 513: bri %d/%d, pct %v/%v: want the same bri, different pct", a.Bri, b.Bri, a.Pct, b.Pct)
+	}
+	// And the way back reads the finer value.
+	if v := r.Value(Level{On: true, Bri: 127, Pct: 50.05}); v != 512 {
+		t.Errorf("Value(50.05 %%) = %v, want 512", v)
+	}
 }
