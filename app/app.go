@@ -75,7 +75,7 @@ func New(cfg *config.Config, o Options) (*App, error) {
 }
 
 func (a *App) build(cfg *config.Config, o Options) error {
-	bridges, budgets, err := newBridges(cfg, a.x.metrics)
+	bridges, budgets, err := newBridges(cfg, a.x.metrics, a.log)
 	if err != nil {
 		return err
 	}
@@ -222,16 +222,16 @@ func retry(ctx context.Context, log zerolog.Logger, what string, f func() error)
 
 // newBridges builds a client per bridge, each reporting its requests to the
 // metrics through its observer.
-func newBridges(cfg *config.Config, m *metrics.Metrics) (map[string]*hue.Client, map[string]gateway.BridgeOptions, error) {
+func newBridges(cfg *config.Config, m *metrics.Metrics, log zerolog.Logger) (map[string]*hue.Client, map[string]gateway.BridgeOptions, error) {
 	bridges := map[string]*hue.Client{}
 	budgets := map[string]gateway.BridgeOptions{}
 	for name, b := range cfg.Bridges {
 		var c *hue.Client
 		probe := func(ctx context.Context) error { _, err := c.Lights(ctx); return err }
-		c, err := hue.New(hue.Config{
-			Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256,
-			MaxConns: b.Workers + 3, Observer: m.Bridge(name, probe),
-		})
+		hc := clientConfig(b, b.Workers+3)
+		hc.Observer = m.Bridge(name, probe)
+		hc.PlainHTTP = func(base string) { plainHTTPWarning(log, name, base) }
+		c, err := hue.New(hc)
 		if err != nil {
 			return nil, nil, bridgeError(cfg, name, err)
 		}

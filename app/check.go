@@ -100,6 +100,9 @@ func BridgeProblems(cfg *config.Config) config.Problems {
 		} else if b.Username == "" {
 			p = append(p, fmt.Sprintf("%s.username: no API key; run `huegate pair --host %s`", key, b.Host))
 		}
+		if !hue.ValidAPI(b.API) {
+			p = append(p, fmt.Sprintf("%s.api: %q is not auto, v1 or v2", key, b.API))
+		}
 		if b.CertSHA256 != "" && !hue.ValidFingerprint(b.CertSHA256) {
 			p = append(p, key+".cert_sha256: must be the SHA-256 fingerprint (64 hex digits) that `huegate pair` records")
 		}
@@ -112,11 +115,14 @@ func BridgeProblems(cfg *config.Config) config.Problems {
 // https); "" when the error is not the configuration's fault (down, slow).
 func BridgeProblem(cfg *config.Config, name string, err error) string {
 	b, key := cfg.Bridges[name], cfg.BridgeKey(name)
+	var certErr *hue.CertError
 	switch {
 	case hue.IsType(err, hue.ErrTypeUnauthorized):
 		return fmt.Sprintf("%s.username: the bridge at %s does not know this API key (a reset bridge forgets keys); run `huegate pair --host %s`", key, b.Host, b.Host)
 	case errors.Is(err, hue.ErrCertChanged):
 		return key + ".cert_sha256: " + hue.ErrCertChanged.Error()
+	case errors.As(err, &certErr):
+		return key + ".host: " + certErr.Error()
 	case errors.Is(err, hue.ErrCertUnverified):
 		return key + ".cert_sha256: " + hue.ErrCertUnverified.Error()
 	case errors.Is(err, context.Canceled):
@@ -208,7 +214,7 @@ func Clients(cfg *config.Config) map[string]*hue.Client {
 		if b.Username == "" {
 			continue
 		}
-		c, err := hue.New(hue.Config{Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256, MaxConns: 2})
+		c, err := hue.New(clientConfig(b, 2))
 		if err != nil {
 			continue // reported by BridgeProblems
 		}
@@ -242,4 +248,12 @@ func (a *App) checkNames(ctx context.Context, cfg *config.Config) error {
 		a.log.Warn().Msg("config: " + w)
 	}
 	return nil
+}
+
+// clientConfig is what the hue client needs from one bridge's config.
+func clientConfig(b config.Bridge, conns int) hue.Config {
+	return hue.Config{
+		Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256,
+		CAFile: b.CAFile, API: b.API, MaxConns: conns,
+	}
 }

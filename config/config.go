@@ -38,6 +38,9 @@ type Bridge struct {
 	Timeout      time.Duration
 	PollInterval time.Duration
 	CertSHA256   string
+	CAFile       string // PEM roots trusted besides the Hue roots
+	ClientKey    string // the Entertainment API's key from pairing: a secret
+	API          string // "auto", "v1" or "v2"
 }
 
 // MQTT is the broker connection.
@@ -73,6 +76,9 @@ var defaults = map[string]any{
 	"bridge.timeout":            "3s",
 	"bridge.poll_interval":      "2s",
 	"bridge.cert_sha256":        "",
+	"bridge.ca_file":            "",
+	"bridge.clientkey":          "",
+	"bridge.api":                "auto",
 	"mqtt.broker":               "tcp://127.0.0.1:1883",
 	"mqtt.client_id":            "huegate",
 	"mqtt.username":             "",
@@ -95,7 +101,7 @@ var defaults = map[string]any{
 }
 
 // bridgeKeys are the keys of one bridge, in `bridge:` or `bridges.<name>:`.
-var bridgeKeys = []string{"host", "username", "light_rate", "group_rate", "workers", "timeout", "poll_interval", "cert_sha256"}
+var bridgeKeys = []string{"host", "username", "light_rate", "group_rate", "workers", "timeout", "poll_interval", "cert_sha256", "ca_file", "clientkey", "api"}
 
 // mappingKeys are the keys one mapping may have.
 var mappingKeys = map[string]bool{

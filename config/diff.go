@@ -59,6 +59,9 @@ func bridgeChanges(a, b Bridge) []string {
 	c.add("timeout", a.Timeout != b.Timeout)
 	c.add("poll_interval", a.PollInterval != b.PollInterval)
 	c.add("cert_sha256", a.CertSHA256 != b.CertSHA256)
+	c.add("ca_file", a.CAFile != b.CAFile)
+	c.add("clientkey", a.ClientKey != b.ClientKey)
+	c.add("api", a.API != b.API)
 	return c
 }
 

@@ -274,6 +274,9 @@ func (r *reader) bridge(p string) Bridge {
 		Timeout:      r.dur(p + ".timeout"),
 		PollInterval: r.dur(p + ".poll_interval"),
 		CertSHA256:   strings.TrimSpace(r.str(p + ".cert_sha256")),
+		CAFile:       strings.TrimSpace(r.str(p + ".ca_file")),
+		ClientKey:    strings.TrimSpace(r.str(p + ".clientkey")),
+		API:          strings.ToLower(strings.TrimSpace(r.str(p + ".api"))),
 	}
 }
 

@@ -54,7 +54,8 @@ func kindOf(v any) string {
 // secret reports whether a key holds a credential, whose value must never be
 // echoed back in a problem.
 func secret(key string) bool {
-	return strings.HasSuffix(key, ".password") || strings.HasSuffix(key, ".username") || key == "http.auth_token"
+	return strings.HasSuffix(key, ".password") || strings.HasSuffix(key, ".username") ||
+		strings.HasSuffix(key, ".clientkey") || key == "http.auth_token"
 }
 
 // underSecret reports whether key lies inside a credential's value (a map

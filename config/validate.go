@@ -165,6 +165,13 @@ func advice(c *Config) []string {
 	if len(c.Mappings) == 0 {
 		w = append(w, "mappings: none, so no shared topic is subscribed (state and set topics still work)")
 	}
+	for _, name := range c.BridgeNames() {
+		if host := c.Bridges[name].Host; strings.HasPrefix(strings.ToLower(host), "http://") {
+			w = append(w, fmt.Sprintf("%s.host: %s is plain http, which Hue bridges are dropping (the Bridge Pro has none) "+
+				"and which carries the key in clear; write the host without http:// and huegate uses https when the bridge has it",
+				c.BridgeKey(name), host))
+		}
+	}
 	for i, m := range c.Mappings {
 		if m.Transition%(100*time.Millisecond) != 0 {
 			w = append(w, fmt.Sprintf("mappings[%d].transition: %v is sent as %v: the bridge counts in steps of 100 ms",

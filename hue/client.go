@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,33 +21,40 @@ const maxBody = 4 << 20
 
 // Config says how to reach one bridge.
 type Config struct {
-	Host       string        // host, IP, host:port or a URL such as http://127.0.0.1:8080
+	Host       string        // host, IP, host:port (https first) or a URL such as http://127.0.0.1:8080
 	Username   string        // the API key
 	Timeout    time.Duration // per request; default 3 s
-	CertSHA256 string        // pinned certificate fingerprint for https bridges
+	CertSHA256 string        // pinned certificate fingerprint for self-signed https bridges
+	CAFile     string        // PEM roots trusted besides the Hue roots; "" for none
+	API        string        // "auto" (or ""), "v1" or "v2"
 	MaxConns   int           // concurrent connections; default 6 (workers, a poll, the event stream)
 	Observer   Observer      // hears every request's outcome; nil for none
+	// PlainHTTP hears, once, that a host given without a scheme has no
+	// https and is reached over plain http; nil for no one.
+	PlainHTTP func(base string)
 }
 
 // Client sends requests to one bridge.
 type Client struct {
-	base string // scheme://host[:port]
-	key  string
-	http *http.Client
-	tout time.Duration
-	obs  Observer
+	at    *endpoint // where the bridge is, http or https
+	trust *trust
+	idMu  sync.Mutex // one identity check at a time
+	key   string
+	http  *http.Client
+	tout  time.Duration
+	obs   Observer
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
 func New(cfg Config) (*Client, error) {
-	base, err := BaseURL(cfg.Host)
+	scheme, hostport, err := parseHost(cfg.Host)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
 	}
-	tr, err := transport(cfg)
+	t, err := newTrust(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -53,31 +62,47 @@ func New(cfg Config) (*Client, error) {
 		cfg.Observer = nopObserver{}
 	}
 	return &Client{
-		obs:  cfg.Observer,
-		base: base,
-		key:  cfg.Username,
-		tout: cfg.Timeout,
-		http: &http.Client{Transport: tr, CheckRedirect: refuseRedirect},
+		at:    newEndpoint(scheme, hostport, cfg.Timeout, cfg.PlainHTTP),
+		trust: t,
+		obs:   cfg.Observer,
+		key:   cfg.Username,
+		tout:  cfg.Timeout,
+		http:  &http.Client{Transport: transport(cfg, t), CheckRedirect: refuseRedirect},
 	}, nil
 }
 
-// BaseURL turns what a user types as bridge.host into scheme://host[:port].
+// BaseURL turns what a user types as bridge.host into scheme://host[:port];
+// a host without a scheme is tried over https first, so it reads as https.
 func BaseURL(host string) (string, error) {
+	scheme, hostport, err := parseHost(host)
+	if scheme == "" {
+		scheme = "https"
+	}
+	return scheme + "://" + hostport, err
+}
+
+// parseHost splits what a user types as bridge.host into its scheme ("" if
+// none was typed) and host[:port].
+func parseHost(host string) (scheme, hostport string, err error) {
 	host = strings.TrimSpace(host)
 	if host == "" {
-		return "", errors.New("bridge host is empty (set bridge.host, or run `huegate discover`)")
+		return "", "", errors.New("bridge host is empty (set bridge.host, or run `huegate discover`)")
 	}
-	if !strings.Contains(host, "://") {
-		host = "http://" + host
+	typed := strings.Contains(host, "://")
+	if !typed {
+		host = "https://" + host
 	}
 	u, err := url.Parse(host)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("bridge host %q is not a host, IP or URL", host)
+		return "", "", fmt.Errorf("bridge host %q is not a host, IP or URL", host)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("bridge host %q: scheme must be http or https", host)
+		return "", "", fmt.Errorf("bridge host %q: scheme must be http or https", host)
 	}
-	return u.Scheme + "://" + u.Host, nil
+	if !typed {
+		return "", u.Host, nil
+	}
+	return u.Scheme, u.Host, nil
 }
 
 // refuseRedirect stops Go from turning a redirected PUT into a GET: newer
@@ -93,8 +118,9 @@ func refuseRedirect(req *http.Request, _ []*http.Request) error {
 // moved to https, or another device at the address.
 var ErrRedirect = errors.New("bridge answered with a redirect")
 
-// Base is the bridge's address, without the key.
-func (c *Client) Base() string { return c.base }
+// Base is the bridge's address, without the key: scheme://host[:port] once
+// known, or https://host[:port] for a host without a scheme not yet tried.
+func (c *Client) Base() string { return c.at.current() }
 
 // SetLight sends a state command to light id.
 func (c *Client) SetLight(ctx context.Context, id string, s State) error {
@@ -149,41 +175,66 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) ([]by
 	return c.request(ctx, method, "/api/"+c.key+path, body)
 }
 
+// request sends a request that carries the key or asks for one: the bridge
+// must first have proven who it is.
 func (c *Client) request(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	if err := c.identify(ctx); err != nil {
+		return nil, err
+	}
+	data, _, err := c.send(ctx, method, path, body, nil)
+	return data, err
+}
+
+// send sends one request with the client's deadline, checks the status
+// before looking at the body, and bounds what it reads. It also returns the
+// TLS state of the connection (nil over http).
+func (c *Client) send(ctx context.Context, method, path string, body []byte, header http.Header) ([]byte, *tls.ConnectionState, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.tout)
 	defer cancel()
+	base, err := c.at.base(ctx)
+	if err != nil {
+		return nil, nil, c.wrap(method, path, err)
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
-		return nil, c.wrap(method, path, err)
+		return nil, nil, c.wrap(method, path, err)
 	}
+	maps.Copy(req.Header, header)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.wrap(method, path, certError(unwrapURL(err)))
+		return nil, nil, c.wrap(method, path, certError(unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-		return nil, c.wrap(method, path, &StatusError{Code: resp.StatusCode})
+		return nil, resp.TLS, c.wrap(method, path, &StatusError{Code: resp.StatusCode})
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, c.wrap(method, path, err)
+		return nil, resp.TLS, c.wrap(method, path, err)
 	}
 	if len(data) > maxBody {
-		return nil, c.wrap(method, path, ErrTooLarge)
+		return nil, resp.TLS, c.wrap(method, path, ErrTooLarge)
 	}
-	return data, nil
+	return data, resp.TLS, nil
 }
 
-// certError says what to do about a certificate that failed verification.
+// certError gives a refused certificate the message that says what to do.
 func certError(err error) error {
+	var ce *CertError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, ErrCertChanged) {
+		return ErrCertChanged
+	}
 	var ve *tls.CertificateVerificationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("%w (%v)", ErrCertUnverified, ve.Err)

@@ -153,7 +153,7 @@ func TestARedirectToHTTPSIsRefusedNotFollowedAsAGet(t *testing.T) {
 	if _, err := hue.BaseURL("ftp://x"); err == nil {
 		t.Fatal("ftp accepted")
 	}
-	for host, want := range map[string]string{"192.168.1.2": "http://192.168.1.2", "http://127.0.0.1:8080/": "http://127.0.0.1:8080", "https://bridge.local": "https://bridge.local"} {
+	for host, want := range map[string]string{"192.168.1.2": "https://192.168.1.2", "http://127.0.0.1:8080/": "http://127.0.0.1:8080", "https://bridge.local": "https://bridge.local"} {
 		if got, err := hue.BaseURL(host); err != nil || got != want {
 			t.Errorf("BaseURL(%q) = %q, %v; want %q", host, got, err, want)
 		}

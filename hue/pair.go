@@ -12,34 +12,57 @@ import (
 // CreateUser asks the bridge for a new API key (POST /api), which it hands
 // out only within 30 s of someone pressing its link button. Until then the
 // error is an *APIError of type ErrTypeLinkButton (101): call again about
-// once a second. The key is returned, never put in an error.
-func (c *Client) CreateUser(ctx context.Context, deviceType string) (string, error) {
-	body, err := json.Marshal(map[string]string{"devicetype": deviceType})
+// once a second. It asks for a client key too (the Entertainment API's
+// pre-shared key); bridges too old to have one leave it empty. The keys are
+// returned, never put in an error.
+func (c *Client) CreateUser(ctx context.Context, deviceType string) (Credentials, error) {
+	body, err := json.Marshal(map[string]any{"devicetype": deviceType, "generateclientkey": true})
 	if err != nil {
-		return "", err
+		return Credentials{}, err
 	}
 	resp, err := c.request(ctx, http.MethodPost, "/api", body)
 	if err != nil {
-		return "", err
+		return Credentials{}, err
 	}
 	items, err := parseItems(resp)
 	if err != nil {
-		return "", c.wrap(http.MethodPost, "/api", err)
+		return Credentials{}, c.wrap(http.MethodPost, "/api", err)
 	}
 	for _, it := range items {
 		if it.Error != nil {
-			return "", c.wrap(http.MethodPost, "/api", it.Error.apiError())
+			return Credentials{}, c.wrap(http.MethodPost, "/api", it.Error.apiError())
 		}
 	}
 	for _, it := range items {
 		var s struct {
-			Username string `json:"username"`
+			Username  string `json:"username"`
+			ClientKey string `json:"clientkey"`
 		}
 		if json.Unmarshal(it.Success, &s) == nil && s.Username != "" {
-			return s.Username, nil
+			return Credentials{Username: s.Username, ClientKey: validClientKey(s.ClientKey)}, nil
 		}
 	}
-	return "", c.wrap(http.MethodPost, "/api", fmt.Errorf("%w: no username in the answer", ErrMalformed))
+	return Credentials{}, c.wrap(http.MethodPost, "/api", fmt.Errorf("%w: no username in the answer", ErrMalformed))
+}
+
+// Credentials are what pairing hands out: both are secrets.
+type Credentials struct {
+	Username  string // the API key, bridge.username
+	ClientKey string // 32 hex digits, bridge.clientkey; "" from bridges without one
+}
+
+// validClientKey keeps a client key only if it is one (32 hex digits), so
+// nothing else the bridge sends ends up in the config file.
+func validClientKey(s string) string {
+	if len(s) != 32 {
+		return ""
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return ""
+		}
+	}
+	return s
 }
 
 // DeviceType is the devicetype huegate registers as: "huegate#<host>". The

@@ -27,12 +27,17 @@ func TestCreateUserWaitsForTheLinkButtonThenReturnsTheKey(t *testing.T) {
 		t.Fatalf("before the button: %v, want error 101 (final: the caller decides to ask again)", err)
 	}
 	s.Bridge.PressLinkButton()
-	key, err := c.CreateUser(ctx, "huegate#test")
-	if err != nil || key != s.Bridge.Key() {
-		t.Fatalf("after the button: key %q, err %v", key, err)
+	cred, err := c.CreateUser(ctx, "huegate#test")
+	if err != nil || cred.Username != s.Bridge.Key() {
+		t.Fatalf("after the button: key %q, err %v", cred.Username, err)
+	}
+	// The client key the Entertainment API needs comes with it.
+	if len(cred.ClientKey) != 32 {
+		t.Fatalf("client key %q, want 32 hex digits", cred.ClientKey)
 	}
 	reqs := s.Bridge.Requests()
-	if last := reqs[len(reqs)-1]; last.Method != "POST" || last.Path != "/api" || string(last.Body) != `{"devicetype":"huegate#test"}` {
+	if last := reqs[len(reqs)-1]; last.Method != "POST" || last.Path != "/api" ||
+		string(last.Body) != `{"devicetype":"huegate#test","generateclientkey":true}` {
 		t.Fatalf("request = %s %s %s", last.Method, last.Path, last.Body)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/amimof/huego"
@@ -28,7 +29,7 @@ type BridgeInfo struct {
 // works before pairing; a device that answers it is a Hue bridge.
 func (c *Client) PublicConfig(ctx context.Context) (BridgeInfo, error) {
 	const path = "/api/config"
-	body, err := c.request(ctx, http.MethodGet, path, nil)
+	body, state, err := c.send(ctx, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return BridgeInfo{}, err
 	}
@@ -42,10 +43,37 @@ func (c *Client) PublicConfig(ctx context.Context) (BridgeInfo, error) {
 	if cfg.BridgeID == "" && cfg.APIVersion == "" {
 		return BridgeInfo{}, c.wrap(http.MethodGet, path, fmt.Errorf("%w: no bridgeid or apiversion: not a Hue bridge?", ErrMalformed))
 	}
+	if err := c.trust.checkIdentity(state, cfg.BridgeID); err != nil {
+		return BridgeInfo{}, c.wrap(http.MethodGet, path, err)
+	}
 	return BridgeInfo{
 		Name: cfg.Name, BridgeID: cfg.BridgeID, ModelID: cfg.ModelID,
 		APIVersion: cfg.APIVersion, SwVersion: cfg.SwVersion, MAC: cfg.Mac,
 	}, nil
+}
+
+// identify makes an https bridge prove who it is before anything secret
+// goes to it: its certificate chains to a Hue root (checked on every
+// connection) and names the bridge id that its /api/config gives. A pinned
+// certificate needs no more; plain http has nothing to check.
+func (c *Client) identify(ctx context.Context) error {
+	if c.trust.pin != nil || c.trust.identity() != "" {
+		return nil
+	}
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	if c.trust.identity() != "" {
+		return nil
+	}
+	base, err := c.at.base(ctx)
+	if err != nil {
+		return c.wrap(http.MethodGet, "/api/config", err)
+	}
+	if !strings.HasPrefix(base, "https://") {
+		return nil
+	}
+	_, err = c.PublicConfig(ctx)
+	return err
 }
 
 // PeerFingerprint connects to an https bridge and returns the SHA-256

@@ -25,7 +25,14 @@ func (c *Client) Stream(ctx context.Context, open, changed func()) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	const path = "/eventstream/clip/v2"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err := c.identify(ctx); err != nil {
+		return err
+	}
+	base, err := c.at.base(ctx)
+	if err != nil {
+		return c.wrap(http.MethodGet, path, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return c.wrap(http.MethodGet, path, err)
 	}
@@ -33,7 +40,7 @@ func (c *Client) Stream(ctx context.Context, open, changed func()) error {
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return c.wrap(http.MethodGet, path, unwrapURL(err))
+		return c.wrap(http.MethodGet, path, certError(unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -2,7 +2,6 @@ package hue
 
 import (
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,7 +14,7 @@ import (
 // transport gives each bridge client its own connection pool, never
 // http.DefaultTransport: bridges handle few concurrent connections, and a
 // pinned certificate must not leak into other clients.
-func transport(cfg Config) (*http.Transport, error) {
+func transport(cfg Config, t *trust) *http.Transport {
 	conns := cfg.MaxConns
 	if conns <= 0 {
 		conns = 6
@@ -27,15 +26,26 @@ func transport(cfg Config) (*http.Transport, error) {
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: cfg.Timeout,
+		TLSClientConfig:     t.tlsConfig(),
 	}
+	return tr
+}
+
+// newTrust is how cfg says to check the bridge's certificate: the pin if
+// there is one, else the Hue roots (and bridge.ca_file).
+func newTrust(cfg Config) (*trust, error) {
 	if cfg.CertSHA256 != "" {
 		pin, err := parseFingerprint(cfg.CertSHA256)
 		if err != nil {
 			return nil, err
 		}
-		tr.TLSClientConfig = pinnedTLS(pin)
+		return &trust{pin: pin}, nil
 	}
-	return tr, nil
+	pool, err := roots(cfg.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	return &trust{roots: pool}, nil
 }
 
 // ErrCertChanged is returned when an https bridge shows a certificate other
@@ -43,30 +53,14 @@ func transport(cfg Config) (*http.Transport, error) {
 var ErrCertChanged = errors.New("bridge certificate does not match bridge.cert_sha256 recorded at pairing; " +
 	"if the bridge was replaced or reset, pair again with `huegate pair --host <bridge> --trust-new-cert`")
 
-// pinnedTLS trusts exactly one certificate, the one seen at pairing (trust on
-// first use). Hue bridges use a private CA and no IP SAN, so the usual chain
-// check cannot pass; the pin is checked instead, on every connection.
-func pinnedTLS(pin []byte) *tls.Config {
-	return &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		InsecureSkipVerify: true, // replaced by VerifyConnection below
-		VerifyConnection: func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return ErrCertChanged
-			}
-			sum := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if !equalBytes(sum[:], pin) {
-				return ErrCertChanged
-			}
-			return nil
-		},
-	}
-}
-
 // Fingerprint is the SHA-256 of a certificate, as stored in bridge.cert_sha256.
 func Fingerprint(der []byte) string {
+	return hex.EncodeToString(fingerprint(der))
+}
+
+func fingerprint(der []byte) []byte {
 	sum := sha256.Sum256(der)
-	return hex.EncodeToString(sum[:])
+	return sum[:]
 }
 
 func parseFingerprint(s string) ([]byte, error) {

@@ -86,25 +86,75 @@ func (g *globals) pair(ctx context.Context, f pairFlags) error {
 	if _, err := hue.BaseURL(host); err != nil {
 		return err
 	}
-	fp, err := g.checkCertificate(ctx, path, section, host, f.trustCert)
+	caFile, err := pairCAFile(path, section)
 	if err != nil {
 		return err
 	}
-	c, err := hue.New(hue.Config{Host: host, CertSHA256: fp, Timeout: pairProbeTimeout, MaxConns: 1})
+	c, fp, err := g.reach(ctx, path, section, hue.Config{Host: host, CAFile: caFile}, f.trustCert)
 	if err != nil {
 		return err
 	}
 	defer c.CloseIdle()
-	info, err := c.PublicConfig(ctx)
-	if err != nil {
-		return fmt.Errorf("no Hue bridge answers at %s: %w", host, err)
-	}
-	fmt.Fprintf(g.stdout, "Found %s at %s.\n", describeBridge(info), host)
-	key, err := g.waitForKey(ctx, c, f.timeout)
+	cred, err := g.waitForKey(ctx, c, f.timeout)
 	if err != nil {
 		return err
 	}
-	return g.savePairing(path, section, host, key, fp, f.printKey)
+	pinned, _, _ := config.FileValue(path, append(section, "cert_sha256")...)
+	return g.savePairing(path, section, host, cred, pin{fp, fp != "" || pinned != ""}, f.printKey)
+}
+
+// reach finds the bridge and makes it prove who it is: a certificate from
+// the Hue root CA naming its bridge id, or, for an older bridge that signs
+// its own, the certificate pinned now (trust on first use; fp is its
+// fingerprint). Anything else is refused before a key is asked for.
+func (g *globals) reach(ctx context.Context, path string, section []string, cfg hue.Config, trust bool) (*hue.Client, string, error) {
+	cfg.Timeout, cfg.MaxConns = pairProbeTimeout, 1
+	cfg.PlainHTTP = func(base string) {
+		fmt.Fprintf(g.stderr, "warning: %s has no https; pairing over plain http, which carries the key in clear. "+
+			"Update the bridge in the Hue app.\n", base)
+	}
+	c, info, err := publicConfig(ctx, cfg)
+	fp := ""
+	var ce *hue.CertError
+	if errors.As(err, &ce) && ce.Problem == hue.CertSelfSigned {
+		if fp, err = g.checkCertificate(ctx, path, section, cfg.Host, trust); err != nil {
+			return nil, "", err
+		}
+		cfg.CertSHA256 = fp
+		c, info, err = publicConfig(ctx, cfg)
+	}
+	switch {
+	case errors.As(err, &ce):
+		return nil, "", fmt.Errorf("refusing to pair with %s: %w", cfg.Host, err)
+	case err != nil:
+		return nil, "", fmt.Errorf("no Hue bridge answers at %s: %w", cfg.Host, err)
+	}
+	fmt.Fprintf(g.stdout, "Found %s at %s.\n", describeBridge(info), c.Base())
+	return c, fp, nil
+}
+
+// publicConfig asks the bridge who it is, over a new client for cfg.
+func publicConfig(ctx context.Context, cfg hue.Config) (*hue.Client, hue.BridgeInfo, error) {
+	c, err := hue.New(cfg)
+	if err != nil {
+		return nil, hue.BridgeInfo{}, err
+	}
+	info, err := c.PublicConfig(ctx)
+	if err != nil {
+		c.CloseIdle()
+		return nil, info, err
+	}
+	return c, info, nil
+}
+
+// pairCAFile is bridge.ca_file as huegate run will read it: the
+// environment (for the default bridge), else the file.
+func pairCAFile(path string, section []string) (string, error) {
+	if env := os.Getenv("HUEGATE_BRIDGE_CA_FILE"); env != "" && len(section) == 1 {
+		return env, nil
+	}
+	v, _, err := config.FileValue(path, append(section, "ca_file")...)
+	return strings.TrimSpace(v), err
 }
 
 // pairHost is --host, else the host the config file names for the bridge.
@@ -138,8 +188,8 @@ func checkWritable(path string) error {
 	return os.Remove(f.Name())
 }
 
-// checkCertificate reads an https bridge's certificate and compares it with
-// the one pinned in the file for the same host; "" for http bridges.
+// checkCertificate reads a self-signed bridge's certificate and compares
+// it with the one pinned in the file for the same host.
 func (g *globals) checkCertificate(ctx context.Context, path string, section []string, host string, trust bool) (string, error) {
 	fp, err := hue.PeerFingerprint(ctx, host, pairProbeTimeout)
 	if err != nil || fp == "" {
@@ -181,7 +231,7 @@ func describeBridge(info hue.BridgeInfo) string {
 // waitForKey asks for a key every pairRetry until the button is pressed or
 // timeout passes, showing a countdown on a terminal and a line every 10 s
 // otherwise.
-func (g *globals) waitForKey(ctx context.Context, c *hue.Client, timeout time.Duration) (string, error) {
+func (g *globals) waitForKey(ctx context.Context, c *hue.Client, timeout time.Duration) (hue.Credentials, error) {
 	hostname, _ := os.Hostname()
 	devicetype := hue.DeviceType(hostname)
 	deadline := time.Now().Add(timeout)
@@ -194,22 +244,22 @@ func (g *globals) waitForKey(ctx context.Context, c *hue.Client, timeout time.Du
 	lastLine := time.Now()
 	var lastErr error
 	for {
-		key, err := c.CreateUser(ctx, devicetype)
+		cred, err := c.CreateUser(ctx, devicetype)
 		if err == nil {
 			if tty {
 				fmt.Fprint(g.stdout, "\r\033[K")
 			}
-			return key, nil
+			return cred, nil
 		}
 		if !hue.IsType(err, hue.ErrTypeLinkButton) {
 			if !hue.Retryable(err) {
-				return "", fmt.Errorf("pairing refused: %w", err)
+				return hue.Credentials{}, fmt.Errorf("pairing refused: %w", err)
 			}
 			lastErr = err // the bridge may be busy; keep asking
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return "", g.pairTimeout(timeout, lastErr, tty)
+			return hue.Credentials{}, g.pairTimeout(timeout, lastErr, tty)
 		}
 		switch {
 		case tty:
@@ -221,7 +271,7 @@ func (g *globals) waitForKey(ctx context.Context, c *hue.Client, timeout time.Du
 		wait.Reset(pairRetry)
 		select {
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return hue.Credentials{}, ctx.Err()
 		case <-wait.C:
 		}
 	}
@@ -251,23 +301,36 @@ func countdown(left time.Duration) string {
 	return fmt.Sprintf("%d s left", int((left+time.Second-1)/time.Second))
 }
 
-func (g *globals) savePairing(path string, section []string, host, key, fp string, printKey bool) error {
+// pin is what pairing writes to bridge.cert_sha256: the fingerprint of a
+// self-signed bridge, or "" to clear an old pin from a bridge whose
+// certificate now chains to the Hue root.
+type pin struct {
+	fingerprint string
+	write       bool
+}
+
+func (g *globals) savePairing(path string, section []string, host string, cred hue.Credentials, p pin, printKey bool) error {
 	at := func(k string) []string { return append(append([]string(nil), section...), k) }
-	updates := []config.Update{
-		{Path: at("host"), Value: host},
-		{Path: at("username"), Value: key, Quote: true},
+	var updates []config.Update
+	var written []string
+	add := func(k, v string, quote bool) {
+		updates = append(updates, config.Update{Path: at(k), Value: v, Quote: quote})
+		written = append(written, strings.Join(at(k), "."))
 	}
-	written := []string{strings.Join(at("host"), "."), strings.Join(at("username"), ".")}
-	if fp != "" {
-		updates = append(updates, config.Update{Path: at("cert_sha256"), Value: fp, Quote: true})
-		written = append(written, strings.Join(at("cert_sha256"), "."))
+	add("host", host, false)
+	add("username", cred.Username, true)
+	if cred.ClientKey != "" {
+		add("clientkey", cred.ClientKey, true)
+	}
+	if p.write {
+		add("cert_sha256", p.fingerprint, true)
 	}
 	if err := config.Edit(path, updates); err != nil {
 		return fmt.Errorf("paired, but the key could not be saved (%w); fix that and pair again", err)
 	}
 	fmt.Fprintf(g.stdout, "Paired. Wrote %s to %s (mode 0600).\n", strings.Join(written, ", "), path)
 	if printKey {
-		fmt.Fprintf(g.stdout, "API key: %s\n", key)
+		fmt.Fprintf(g.stdout, "API key: %s\n", cred.Username)
 	}
 	if len(section) == 1 && os.Getenv("HUEGATE_BRIDGE_USERNAME") != "" {
 		fmt.Fprintln(g.stderr, "warning: HUEGATE_BRIDGE_USERNAME is set and overrides the key in the file")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,19 +79,22 @@ func TestPairWaitsForTheLinkButtonThenEditsTheConfig(t *testing.T) {
 	}
 	checkSpacing(t, s.Bridge, pairRetry)
 
+	got := testkit.ReadText(t, path)
+	clientKey := fileClientKey(t, got)
 	want := strings.Replace(string(example), "  host: 192.168.1.2 ", "  host: "+s.URL+" ", 1)
 	want = strings.Replace(want, `  username: "" `, `  username: "`+s.Bridge.Key()+`" `, 1)
-	if got := testkit.ReadText(t, path); got != want {
-		t.Fatalf("the config changed beyond host and username:\n%s", got)
+	want = strings.Replace(want, `  clientkey: "" `, `  clientkey: "`+clientKey+`" `, 1)
+	if got != want {
+		t.Fatalf("the config changed beyond host, username and clientkey:\n%s", got)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v, want 0600", st.Mode().Perm())
 	}
-	if strings.Contains(out+errOut, s.Bridge.Key()) {
-		t.Fatal("the key was printed without --print-key")
+	if strings.Contains(out+errOut, s.Bridge.Key()) || strings.Contains(out+errOut, clientKey) {
+		t.Fatal("a key was printed without --print-key")
 	}
 	for _, line := range []string{`Found bridge "Philips hue" (id 001788FFFE123456, model BSB002, API 1.65.0)`,
-		"Press the link button", "Paired. Wrote bridge.host, bridge.username to " + path + " (mode 0600)."} {
+		"Press the link button", "Paired. Wrote bridge.host, bridge.username, bridge.clientkey to " + path + " (mode 0600)."} {
 		if !strings.Contains(out, line) {
 			t.Errorf("output lacks %q:\n%s", line, out)
 		}
@@ -129,7 +133,8 @@ func TestPairCreatesAMissingConfigAndPrintsTheKeyOnlyWhenAsked(t *testing.T) {
 	if !strings.Contains(out, "API key: "+s.Bridge.Key()+"\n") {
 		t.Fatalf("--print-key did not print the key:\n%s", out)
 	}
-	if got, want := testkit.ReadText(t, path), "bridge:\n  host: "+s.URL+"\n  username: \""+s.Bridge.Key()+"\"\n"; got != want {
+	got := testkit.ReadText(t, path)
+	if want := "bridge:\n  host: " + s.URL + "\n  username: \"" + s.Bridge.Key() + "\"\n  clientkey: \"" + fileClientKey(t, got) + "\"\n"; got != want {
 		t.Fatalf("file = %q, want %q", got, want)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
@@ -263,4 +268,14 @@ func TestPairWithoutHostUsesTheConfiguredOne(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "give --host") || !strings.Contains(errOut, "bridge.host") {
 		t.Fatalf("exit %d without a host anywhere\n%s%s", code, out, errOut)
 	}
+}
+
+// fileClientKey is the bridge.clientkey pairing wrote: 32 hex digits.
+func fileClientKey(t *testing.T, file string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^  clientkey: "([0-9A-Fa-f]{32})"`).FindStringSubmatch(file)
+	if m == nil {
+		t.Fatalf("no bridge.clientkey of 32 hex digits in the file:\n%s", file)
+	}
+	return m[1]
 }

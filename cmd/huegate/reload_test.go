@@ -199,7 +199,7 @@ func TestAnInvalidEditIsLoggedLikeValidateAndTheOldMappingStays(t *testing.T) {
 		if code != 2 {
 			t.Fatalf("%s: validate exit %d", e.name, code)
 		}
-		for _, line := range strings.Split(strings.TrimSpace(validateErr), "\n")[1:] {
+		for _, line := range strings.Split(strings.TrimSpace(withoutWarnings(validateErr)), "\n")[1:] {
 			if !strings.Contains(g.log.String(), jsonText("invalid config: "+line)) {
 				t.Fatalf("%s: the log lacks validate's line %q:\n%s", e.name, line, g.log.String())
 			}
