@@ -16,7 +16,7 @@ import (
 
 // Bridge is a bridge found on the network.
 type Bridge struct {
-	Host   string // what to give `huegate pair --host`: an IP, or a URL for https or another port
+	Host   string // what to give `huegate pair --host`: an IP, or IP:port for another port (https first either way)
 	ID     string // bridge id as announced (mDNS TXT bridgeid, or the cloud's id)
 	Model  string // model as announced (mDNS TXT modelid)
 	Source string // "mdns" or "cloud"
@@ -24,25 +24,25 @@ type Bridge struct {
 	Err    error // why the bridge could not be described; the host may still be right
 }
 
-// hostFor is the bridge.host for an address and the port a bridge announced:
-// bridges announce 443 and serve the API over https there (and http on 80).
+// hostFor is the bridge.host for an address and the port a bridge announced.
+// Bridges announce 443 (https; older ones also serve http on 80). A host
+// without a scheme means https first to huegate, so none is written: the
+// same line works for a Bridge Pro (https only) and an old bridge.
 func hostFor(ip net.IP, port int) string {
 	addr := ip.String()
 	if ip.To4() == nil {
 		addr = "[" + addr + "]"
 	}
 	switch port {
-	case 0, 80:
+	case 0, 80, 443:
 		return addr
-	case 443:
-		return "https://" + addr
 	}
-	return "http://" + addr + ":" + strconv.Itoa(port)
+	return addr + ":" + strconv.Itoa(port)
 }
 
 // Describe asks every bridge for its public description, all at once, each
-// for at most timeout. An https bridge's certificate is read first and pinned
-// for the request, as pairing will.
+// for at most timeout. Only public facts are asked for, so a self-signed
+// certificate is read and pinned for the request, as pairing will.
 func Describe(ctx context.Context, bridges []Bridge, timeout time.Duration) {
 	var wg sync.WaitGroup
 	for i := range bridges {
@@ -55,11 +55,20 @@ func Describe(ctx context.Context, bridges []Bridge, timeout time.Duration) {
 }
 
 func describe(ctx context.Context, host string, timeout time.Duration) (hue.BridgeInfo, error) {
+	info, err := publicConfig(ctx, hue.Config{Host: host, Timeout: timeout, MaxConns: 1})
+	var ce *hue.CertError
+	if !errors.As(err, &ce) || ce.Problem != hue.CertSelfSigned {
+		return info, err
+	}
 	fp, err := hue.PeerFingerprint(ctx, host, timeout)
 	if err != nil {
 		return hue.BridgeInfo{}, err
 	}
-	c, err := hue.New(hue.Config{Host: host, CertSHA256: fp, Timeout: timeout, MaxConns: 1})
+	return publicConfig(ctx, hue.Config{Host: host, CertSHA256: fp, Timeout: timeout, MaxConns: 1})
+}
+
+func publicConfig(ctx context.Context, cfg hue.Config) (hue.BridgeInfo, error) {
+	c, err := hue.New(cfg)
 	if err != nil {
 		return hue.BridgeInfo{}, err
 	}

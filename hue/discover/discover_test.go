@@ -93,7 +93,8 @@ func TestMDNSFindsAndDescribesABridgeOnLoopback(t *testing.T) {
 		t.Fatalf("found %+v, want the one bridge", found)
 	}
 	b := found[0]
-	if b.Host != s.URL || b.ID != "001788fffe123456" || b.Model != "BSB002" || b.Source != "mdns" || b.Err != nil {
+	// No scheme: huegate tries https first, and this bridge has none.
+	if b.Host != strings.TrimPrefix(s.URL, "http://") || b.ID != "001788fffe123456" || b.Model != "BSB002" || b.Source != "mdns" || b.Err != nil {
 		t.Fatalf("bridge = %+v", b)
 	}
 	if b.Info.APIVersion != "1.65.0" || b.Info.BridgeID != "001788FFFE123456" || b.Info.Name != "Philips hue" {
@@ -116,7 +117,7 @@ func TestCloudIsAskedWhenMDNSFindsNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(found) != 1 || found[0].Source != "cloud" || found[0].Host != s.URL || found[0].Info.APIVersion != "1.65.0" {
+	if len(found) != 1 || found[0].Source != "cloud" || found[0].Host != hostPort(t, s.URL) || found[0].Info.APIVersion != "1.65.0" {
 		t.Fatalf("found %+v", found)
 	}
 }
@@ -182,7 +183,7 @@ func TestCloudEntriesBecomeHostsForPairing(t *testing.T) {
 	for _, b := range found {
 		hosts = append(hosts, b.ID+"="+b.Host)
 	}
-	want := "a=https://192.168.1.42 b=192.168.1.43 c=192.168.1.44 d=https://[fd00::1] e=http://10.0.0.5:8080"
+	want := "a=192.168.1.42 b=192.168.1.43 c=192.168.1.44 d=[fd00::1] e=10.0.0.5:8080"
 	if got := strings.Join(hosts, " "); got != want {
 		t.Fatalf("hosts = %s\nwant    %s", got, want)
 	}
