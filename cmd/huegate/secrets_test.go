@@ -35,13 +35,14 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 		password  = "Secret-Mqtt-Pa55/word!"
 		wrongPass = "Wrong-Mqtt-Pa55:word?"
 		pageToken = "Secret-Page-Token-0123456789"
+		clientKey = "0F1E2D3C4B5A69788796A5B4C3D2E1F0"
 		user      = "huegate"
 	)
 	broker := mqtttest.StartMosquitto(t, "allow_anonymous false", "password_file "+mqtttest.PasswordFile(t, user, password))
 	bridge := huetest.NewServer(t, fixturePath, emulator.WithKey(key))
 	cfg := configFile(t, simpleConfig(bridge.URL, broker.URL, "", "  username: "+user))
 	env := func(k, pw string) []string {
-		return []string{"HUEGATE_BRIDGE_USERNAME=" + k, "HUEGATE_MQTT_PASSWORD=" + pw}
+		return []string{"HUEGATE_BRIDGE_USERNAME=" + k, "HUEGATE_MQTT_PASSWORD=" + pw, "HUEGATE_BRIDGE_CLIENTKEY=" + clientKey}
 	}
 	var outputs []string
 
@@ -104,7 +105,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	outputs = append(outputs, p.out.String())
 
 	// A broken config that holds both secrets.
-	broken := configFile(t, "bridge: {host: "+bridge.URL+", username: "+key+", light_rate: fast}\nmqtt: {password: ["+password+"]}\n")
+	broken := configFile(t, "bridge: {host: "+bridge.URL+", username: "+key+", clientkey: ["+clientKey+"], light_rate: fast}\nmqtt: {password: ["+password+"]}\n")
 	p = startHuegate(t, nil, "run", "--config", broken)
 	if code := p.wait(t, 10*time.Second); code != 2 {
 		t.Errorf("exit code %d for a broken config, want 2", code)
@@ -112,7 +113,7 @@ func TestSecretsNeverAppearInAnythingHuegatePrints(t *testing.T) {
 	outputs = append(outputs, p.out.String())
 
 	all := strings.Join(outputs, "\n")
-	for _, secret := range []string{key, wrongKey, password, wrongPass, pageToken} {
+	for _, secret := range []string{key, wrongKey, password, wrongPass, pageToken, clientKey, strings.ToLower(clientKey)} {
 		for _, spelling := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
 			if i := strings.Index(all, spelling); i >= 0 {
 				t.Errorf("a secret appears in huegate's output: ...%s...", all[max(0, i-200):min(len(all), i+len(spelling)+50)])
