@@ -119,8 +119,21 @@ func (b *Bridge) SetLatency(d time.Duration) {
 // latency or a hang, or FaultReset without a hijackable connection) ends
 // with panic(http.ErrAbortHandler), which net/http servers treat as "drop
 // the connection".
+//
+// As on real bridges, CLIP v2 (resources and /auth/v1) is served over
+// https only: a plain http request for it is logged and answered 404.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == EventStreamPath {
+	b.serve(w, r, reach{v2: r.TLS != nil, stream: true})
+}
+
+// reach is what a connection may ask of the bridge.
+type reach struct {
+	v2     bool // CLIP v2 resources and /auth/v1
+	stream bool // the event stream, if the bridge offers it
+}
+
+func (b *Bridge) serve(w http.ResponseWriter, r *http.Request, can reach) {
+	if r.URL.Path == EventStreamPath && can.stream {
 		b.serveEvents(w, r)
 		return
 	}

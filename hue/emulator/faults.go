@@ -159,10 +159,26 @@ func resetConn(w http.ResponseWriter) {
 	if err != nil {
 		noAnswer() // not a hijackable connection: abort as best we can
 	}
-	if tc, ok := conn.(*net.TCPConn); ok {
+	if tc, ok := tcpConn(conn); ok {
 		_ = tc.SetLinger(0)
+		_ = tc.Close() // a tls.Conn would say goodbye first; a reset does not
+		return
 	}
 	_ = conn.Close()
+}
+
+// tcpConn finds the TCP connection under a tls.Conn or a sniffed one.
+func tcpConn(c net.Conn) (*net.TCPConn, bool) {
+	for {
+		switch v := c.(type) {
+		case *net.TCPConn:
+			return v, true
+		case interface{ NetConn() net.Conn }:
+			c = v.NetConn()
+		default:
+			return nil, false
+		}
+	}
 }
 
 // writeHuge sends valid JSON of exactly HugeBodySize bytes, so a client

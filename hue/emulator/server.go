@@ -2,8 +2,11 @@ package emulator
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -11,12 +14,20 @@ import (
 )
 
 // Server serves a Bridge over HTTP on a TCP port, like httptest.Server,
-// and can drop off the network and come back on the same port.
+// and can drop off the network and come back on the same port. It plays
+// one Mode: an old http-only bridge, today's square bridge or the Pro.
 type Server struct {
-	URL    string // http://127.0.0.1:port, no trailing slash
-	Bridge *Bridge
+	// URL is the bridge's base URL, no trailing slash: http://127.0.0.1:port
+	// for ModeOld, https://127.0.0.1:port for ModeGen2 and ModePro.
+	URL string
+	// HTTPURL is the plain http URL of the same port where it answers plain
+	// http (ModeOld, ModeGen2), "" for ModePro.
+	HTTPURL string
+	Bridge  *Bridge
+	Mode    Mode
 
 	addr string
+	tls  *tls.Config // nil in ModeOld; kept so Restart shows the same certificate
 
 	life sync.Mutex // serialises Stop, Restart and Close
 
@@ -29,16 +40,68 @@ type Server struct {
 	inflight sync.WaitGroup
 }
 
-// Start serves b on addr ("127.0.0.1:0" picks a free port) until Close.
+// ServeOptions says how StartMode serves a bridge.
+type ServeOptions struct {
+	Mode Mode
+	// Cert is the certificate the https side shows; ModeGen2 and ModePro
+	// need one. CA.Cert makes the right one and the wrong ones.
+	Cert *tls.Certificate
+}
+
+// Start serves b over plain http on addr ("127.0.0.1:0" picks a free
+// port) until Close: StartMode with ModeOld.
 func Start(b *Bridge, addr string) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+	return StartMode(b, addr, ServeOptions{Mode: ModeOld})
+}
+
+// StartMode serves b on addr as the bridge opt.Mode says. ModeGen2 and
+// ModePro turn the bridge's event stream on, as those bridges have one;
+// SetEventStream(false) takes it away again.
+func StartMode(b *Bridge, addr string, opt ServeOptions) (*Server, error) {
+	s := &Server{Bridge: b, Mode: opt.Mode}
+	switch opt.Mode {
+	case ModeOld:
+	case ModeGen2, ModePro:
+		if opt.Cert == nil {
+			return nil, fmt.Errorf("emulator: mode %v needs a certificate", opt.Mode)
+		}
+		s.tls = tlsConfig(*opt.Cert)
+	default:
+		return nil, fmt.Errorf("emulator: unknown %v", opt.Mode)
+	}
+	ln, err := s.listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)
 	}
-	s := &Server{Bridge: b, addr: ln.Addr().String()}
-	s.URL = "http://" + s.addr
+	s.addr = ln.Addr().String()
+	s.URL, s.HTTPURL = "http://"+s.addr, "http://"+s.addr
+	switch opt.Mode {
+	case ModeGen2:
+		s.URL = "https://" + s.addr
+	case ModePro:
+		s.URL, s.HTTPURL = "https://"+s.addr, ""
+	}
+	if opt.Mode != ModeOld {
+		b.SetEventStream(true)
+	}
 	s.serve(ln)
 	return s, nil
+}
+
+// listen opens the port and wraps it for the mode's schemes.
+func (s *Server) listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	switch s.Mode {
+	case ModeGen2:
+		return newSniffListener(ln, s.tls), nil
+	case ModePro:
+		return tls.NewListener(ln, s.tls), nil
+	default:
+		return ln, nil
+	}
 }
 
 func (s *Server) serve(ln net.Listener) {
@@ -47,6 +110,11 @@ func (s *Server) serve(ln net.Listener) {
 		Handler:           http.HandlerFunc(s.handle),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ReadHeaderTimeout: 10 * time.Second,
+	}
+	if s.tls != nil {
+		// Clients that refuse the certificate, or speak http to the Pro, are
+		// the point of some tests; their handshake errors are not news.
+		srv.ErrorLog = log.New(io.Discard, "", 0)
 	}
 	served := make(chan struct{})
 	go func() {
@@ -69,7 +137,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	s.mu.Unlock()
 	defer s.inflight.Done()
-	s.Bridge.ServeHTTP(w, r)
+	// Only ModeOld serves the event stream (if the bridge has one) on plain
+	// http; a gen2 bridge keeps everything v2 to https.
+	s.Bridge.serve(w, r, reach{v2: r.TLS != nil, stream: r.TLS != nil || s.Mode == ModeOld})
 }
 
 // Stop takes the bridge off the network: it closes the listener and every
@@ -110,7 +180,7 @@ func (s *Server) Restart() error {
 	case running:
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.addr)
+	ln, err := s.listen(s.addr)
 	if err != nil {
 		return fmt.Errorf("emulator: restart: %w", err)
 	}
