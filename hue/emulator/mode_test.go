@@ -56,6 +56,11 @@ func serveMode(t *testing.T, mode Mode, kind CertKind, opts ...Option) tlsWorld 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveModeBridge(t, b, mode, kind)
+}
+
+func serveModeBridge(t *testing.T, b *Bridge, mode Mode, kind CertKind) tlsWorld {
+	t.Helper()
 	ca, err := NewCA()
 	if err != nil {
 		t.Fatal(err)
