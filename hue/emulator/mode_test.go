@@ -283,3 +283,13 @@ func TestParseModeReadsEveryName(t *testing.T) {
 		t.Error("parsed gen3")
 	}
 }
+
+func TestFaultResetResetsTLSConnectionsToo(t *testing.T) {
+	for _, mode := range []Mode{ModeGen2, ModePro} {
+		w := serveMode(t, mode, CertGood, WithFault(FaultReset))
+		_, err := w.tlsClient(t).try(context.Background(), "GET", api("lights"), "")
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("%v: %v, want connection reset", mode, err)
+		}
+	}
+}
