@@ -36,7 +36,7 @@ var (
 // from what it prints, as a user would.
 func startEmulator(t *testing.T) emulator {
 	t.Helper()
-	p := huegate(t, "emulate", "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json")
+	p := huegate(t, "emulate", "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json", "--ca-dir", t.TempDir())
 	return emulator{URL: p.stdout.waitMatch(t, emulatorURL)[1], Key: p.stdout.waitMatch(t, emulatorKey)[1], p: p}
 }
 

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,7 +19,7 @@ import (
 
 func startEmulate(t *testing.T, args ...string) (url, key string) {
 	t.Helper()
-	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0"}, args...)...)
+	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--ca-dir", t.TempDir()}, args...)...)
 	m := c.waitStdout(t, `Hue bridge emulator on (http://\S+), loaded from .*\nAPI key: (\S+)\n`)
 	return m[1], m[2]
 }
@@ -116,5 +120,211 @@ func TestPairWithTheEmulator(t *testing.T) {
 	}
 	if !strings.Contains(testkit.ReadText(t, path), "username:") {
 		t.Fatalf("no key saved:\n%s", testkit.ReadText(t, path))
+	}
+}
+
+// emulated is what `huegate emulate` printed about where it is.
+type emulated struct {
+	main, httpURL, httpsURL, caFile string
+}
+
+// startEmulateMode runs emulate with the given flags and reads the lines
+// a user (or a process test) reads.
+func startEmulateMode(t *testing.T, args ...string) emulated {
+	t.Helper()
+	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--latency", "0s"}, args...)...)
+	c.waitStdout(t, `Command ceiling`)
+	out := c.stdout.String()
+	find := func(re string) string {
+		if m := regexp.MustCompile(`(?m)^` + re + `$`).FindStringSubmatch(out); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	return emulated{
+		main:     find(`Hue bridge emulator on (\S+), loaded from .*`),
+		httpURL:  find(`HTTP URL: (\S+)`),
+		httpsURL: find(`HTTPS URL: (\S+)`),
+		caFile:   find(`bridge\.ca_file: (.+)`),
+	}
+}
+
+// bridgeClient is an https client that trusts the CA in caFile and checks
+// the certificate's CN against the fixture's bridge id, as the Hue
+// developer documentation advises.
+func bridgeClient(t *testing.T, caFile string) *http.Client {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", caFile)
+	}
+	tr := &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{
+		InsecureSkipVerify: true, // VerifyConnection verifies: the certificate names no host
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			inter := x509.NewCertPool()
+			for _, c := range cs.PeerCertificates[1:] {
+				inter.AddCert(c)
+			}
+			leaf := cs.PeerCertificates[0]
+			if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter}); err != nil {
+				return err
+			}
+			if leaf.Subject.CommonName != fixtureBridgeID {
+				return fmt.Errorf("certificate of %q, not of this bridge", leaf.Subject.CommonName)
+			}
+			return nil
+		},
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+const fixtureBridgeID = "001788fffe123456"
+
+func getWithKey(c *http.Client, url string) (int, error) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("hue-application-key", emulator.DefaultKey)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func TestEmulatePrintsWhereEachModeServes(t *testing.T) {
+	for _, mode := range []string{"old", "gen2", "pro"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			e := startEmulateMode(t, "--mode", mode, "--ca-dir", dir)
+			plain := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			v1 := "/api/" + emulator.DefaultKey + "/lights"
+			v2 := emulator.V2ResourcePath + "/light"
+
+			if mode != "pro" {
+				if e.main != e.httpURL || !strings.HasPrefix(e.httpURL, "http://127.0.0.1:") {
+					t.Fatalf("printed %+v", e)
+				}
+				if code, err := getWithKey(plain, e.httpURL+v1); err != nil || code != 200 {
+					t.Errorf("plain http v1: %d %v", code, err)
+				}
+			}
+			if mode == "old" {
+				if e.httpsURL != "" || e.caFile != "" {
+					t.Errorf("an old bridge printed https: %+v", e)
+				}
+				return
+			}
+			if !strings.HasPrefix(e.httpsURL, "https://127.0.0.1:") || e.caFile != filepath.Join(dir, "ca.pem") {
+				t.Fatalf("printed %+v", e)
+			}
+			c := bridgeClient(t, e.caFile)
+			for _, path := range []string{v1, v2, emulator.AuthPath} {
+				if code, err := getWithKey(c, e.httpsURL+path); err != nil || code != 200 {
+					t.Errorf("https %s: %d %v", path, code, err)
+				}
+			}
+			if mode == "pro" {
+				if e.main != e.httpsURL || e.httpURL != "" {
+					t.Errorf("printed %+v", e)
+				}
+				// A plain http request to the Pro gets no data.
+				code, err := getWithKey(plain, strings.Replace(e.httpsURL, "https:", "http:", 1)+v1)
+				if err == nil && code != http.StatusBadRequest {
+					t.Errorf("plain http to the Pro: %d", code)
+				}
+			}
+		})
+	}
+}
+
+func TestEmulateCertificatesFailForTheirReason(t *testing.T) {
+	dir := t.TempDir()
+	for kind, want := range map[string]string{
+		"wrong-cn":    `certificate of "001788fffe999999"`,
+		"other-root":  "certificate signed by unknown authority",
+		"self-signed": "certificate signed by unknown authority",
+	} {
+		t.Run(kind, func(t *testing.T) {
+			e := startEmulateMode(t, "--mode", "pro", "--ca-dir", dir, "--cert", kind)
+			_, err := getWithKey(bridgeClient(t, e.caFile), e.httpsURL+"/api/config")
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %v, want %q", kind, err, want)
+			}
+		})
+	}
+}
+
+func TestEmulateKeepsItsCABetweenRuns(t *testing.T) {
+	dir := t.TempDir()
+	first := startEmulateMode(t, "--ca-dir", dir)
+	pem := testkit.ReadText(t, first.caFile)
+	if fi, err := os.Stat(filepath.Join(dir, "ca-key.pem")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("ca-key.pem: %v %v", fi, err)
+	}
+	second := startEmulateMode(t, "--mode", "pro", "--ca-dir", dir)
+	if second.caFile != first.caFile || testkit.ReadText(t, second.caFile) != pem {
+		t.Error("a second run made another CA")
+	}
+	// The first run's CA verifies the second's certificate.
+	if code, err := getWithKey(bridgeClient(t, first.caFile), second.httpsURL+"/api/config"); err != nil || code != 200 {
+		t.Errorf("second run: %d %v", code, err)
+	}
+}
+
+// Emulators started at once on an empty --ca-dir agree on one CA.
+func TestEmulatorsStartedAtOnceShareOneCA(t *testing.T) {
+	dir := t.TempDir()
+	cas := make(chan *emulator.CA, 8)
+	for range cap(cas) {
+		go func() {
+			ca, err := emulatorCA(dir)
+			if err != nil {
+				t.Error(err)
+			}
+			cas <- ca
+		}()
+	}
+	var first *emulator.CA
+	for range cap(cas) {
+		ca := <-cas
+		switch {
+		case ca == nil:
+		case first == nil:
+			first = ca
+		case !ca.Certificate().Equal(first.Certificate()):
+			t.Error("two CAs")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ca.lock")); !os.IsNotExist(err) {
+		t.Errorf("lock left behind: %v", err)
+	}
+}
+
+func TestEmulateRefusesBrokenCAFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, _, code := runFor(t, "emulate", "--listen", "127.0.0.1:0", "--ca-dir", dir)
+	if code == 0 || !strings.Contains(got, "--ca-dir") || !strings.Contains(got, "remove ca.pem") {
+		t.Errorf("exit %d, %q", code, got)
+	}
+}
+
+func TestEmulateRefusesUnknownModesAndCertificates(t *testing.T) {
+	for _, args := range [][]string{
+		{"--mode", "gen3"},
+		{"--cert", "forged"},
+		{"--mode", "old", "--cert", "wrong-cn"},
+	} {
+		got, _, code := runFor(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--ca-dir", t.TempDir()}, args...)...)
+		if code != 2 || !strings.Contains(got, "--"+strings.TrimPrefix(args[len(args)-2], "--")) {
+			t.Errorf("%v: exit %d, %q", args, code, got)
+		}
 	}
 }

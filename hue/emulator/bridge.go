@@ -35,6 +35,8 @@ type Bridge struct {
 	others      map[string]map[string]any // schedules, rules, sensors, resourcelinks
 	nulls       map[string]bool           // collections the dump gave as null
 	group0      map[string]any            // action of the synthesised group 0
+	percent     map[string]float64        // per light, the brightness a v2 command set; see percentLocked
+	clientKey   string                    // the last clientkey pairing handed out
 	stateCh     chan struct{}             // closed and replaced on every state change
 	hooks       []hook
 	nextHookID  int
@@ -44,6 +46,8 @@ type Bridge struct {
 	stream      bool          // offer the CLIP v2 event stream
 	streamStop  chan struct{} // closed to end open streams
 	streamsOpen atomic.Int32
+	v2InFlight  atomic.Int32 // v2 requests being worked on; see maxV2InFlight
+	v2Fault     V2Fault
 	rate        int
 	fault       Fault
 	cmdFault    Fault         // for commands only; see SetCommandFault
@@ -75,6 +79,7 @@ func New(dump []byte, opts ...Option) (*Bridge, error) {
 	b := &Bridge{
 		key:     DefaultKey,
 		now:     time.Now,
+		percent: map[string]float64{},
 		stateCh: make(chan struct{}),
 		faultCh: make(chan struct{}),
 		logCh:   make(chan struct{}),
@@ -135,6 +140,10 @@ type reach struct {
 func (b *Bridge) serve(w http.ResponseWriter, r *http.Request, can reach) {
 	if r.URL.Path == EventStreamPath && can.stream {
 		b.serveEvents(w, r)
+		return
+	}
+	if can.v2 && isV2Path(r.URL.Path) {
+		b.serveV2(w, r)
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))

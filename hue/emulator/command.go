@@ -90,6 +90,7 @@ func (b *Bridge) setLightLocked(id string, body []byte) ([]any, bool) {
 		out = append(out, success(prefix+f.name, v))
 	}
 	setColorMode(st, applied)
+	b.forgetPercentLocked(id, applied)
 	return out, len(applied) > 0
 }
 

@@ -13,4 +13,11 @@
 // as HTTP 200 with a JSON array, a body can mix success and error entries,
 // brightness sent to a light that is off fails with error 201, and an
 // overloaded bridge answers 429 with an HTML page.
+//
+// A Server plays one of three kinds of bridge (Mode): an old one (plain
+// http, v1 only), today's square bridge (http and https on one port, CLIP
+// v2 on https only) or the Bridge Pro (https only). Over https the bridge
+// also speaks CLIP v2, as a view of the same v1 state with ids derived
+// from the v1 ones, and shows a certificate the caller chooses: CA stands
+// in for the Hue root and issues the right certificate or wrong ones.
 package emulator

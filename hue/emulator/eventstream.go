@@ -86,37 +86,30 @@ func flush(w http.ResponseWriter) {
 	}
 }
 
-// event renders a change as a v2 update: on and dimming (0..100 %) for a
-// light or a group's grouped_light.
+// event renders a change as a v2 update: on and dimming (0..100 %, as
+// precise as a v2 command set it) for a light or a group's grouped_light,
+// under the ids GET /clip/v2/resource gives them.
 func (b *Bridge) event(c Change) []byte {
-	data := map[string]any{"id": fakeUUID(c.Resource), "id_v1": c.Resource, "type": "light"}
 	id := c.Resource[strings.LastIndexByte(c.Resource, '/')+1:]
+	data := map[string]any{"id": v2ID("light", id), "id_v1": c.Resource, "type": "light"}
 	if strings.HasPrefix(c.Resource, "/groups/") {
-		data["type"] = "grouped_light"
+		data["id"], data["type"] = v2ID("grouped_light", id), "grouped_light"
 		if g, ok := b.Group(id); ok {
 			data["on"] = map[string]any{"on": g.AnyOn}
 		}
 	} else if l, ok := b.Light(id); ok {
+		data["owner"] = ref("device", id)
 		data["on"] = map[string]any{"on": l.On}
-		data["dimming"] = map[string]any{"brightness": float64(l.Bri) / 254 * 100}
+		data["dimming"] = map[string]any{"brightness": l.Brightness}
 	}
 	ev := []map[string]any{{
 		"creationtime": c.Time.UTC().Format(time.RFC3339),
 		"data":         []any{data},
-		"id":           fakeUUID(c.Resource + c.Time.String()),
+		"id":           v2ID("event", c.Resource+" "+c.Time.String()),
 		"type":         "update",
 	}}
 	out, _ := json.Marshal(ev)
 	return out
-}
-
-// fakeUUID makes a stable UUID-shaped id from a string.
-func fakeUUID(s string) string {
-	var h uint64 = 14695981039346656037
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(h), uint16(h>>32), h>>48&0xfff, h>>4&0xfff, h&0xffffffffffff)
 }
 
 // StreamsOpen is how many event streams are being served.

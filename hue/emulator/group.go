@@ -65,6 +65,7 @@ func (b *Bridge) setGroupLocked(id string, body []byte) ([]any, map[string][]str
 	setColorMode(action, applied)
 	for lid, names := range touched {
 		setColorMode(stateOf(b.lights[lid]), names)
+		b.forgetPercentLocked(lid, names)
 	}
 	return out, touched
 }
@@ -111,6 +112,13 @@ func (b *Bridge) recallScene(members []string, f field, address string, touched 
 	if !ok {
 		return invalidValue(f, address)
 	}
+	b.applySceneLocked(scene, members, touched)
+	return success(address, sceneID)
+}
+
+// applySceneLocked puts a scene's stored light states onto those of its
+// lights among members, and notes in touched what it set on each.
+func (b *Bridge) applySceneLocked(scene map[string]any, members []string, touched map[string][]string) {
 	states, _ := scene["lightstates"].(map[string]any)
 	for lid, s := range states {
 		patch, ok := s.(map[string]any)
@@ -123,5 +131,4 @@ func (b *Bridge) recallScene(members []string, f field, address string, touched 
 			touched[lid] = append(touched[lid], k)
 		}
 	}
-	return success(address, sceneID)
 }

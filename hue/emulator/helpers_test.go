@@ -67,9 +67,10 @@ func serveBridge(t *testing.T, b *Bridge) *Server {
 // client talks to a server over fresh connections, so nothing idles on
 // after a test.
 type client struct {
-	t    *testing.T
-	base string
-	http *http.Client
+	t      *testing.T
+	base   string
+	http   *http.Client
+	header http.Header // sent with every request
 }
 
 func newClient(t *testing.T, s *Server) *client {
@@ -88,6 +89,9 @@ func (c *client) try(ctx context.Context, method, path, body string) (reply, err
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, strings.NewReader(body))
 	if err != nil {
 		return reply{}, err
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -19,7 +19,7 @@ type Request struct {
 
 type entry struct {
 	Request
-	command bool // PUT to a light's state or a group's action
+	command bool // PUT to a light's state or a group's action, or their v2 twins
 	done    bool
 }
 
@@ -58,7 +58,8 @@ func (b *Bridge) logChangedLocked() {
 func (b *Bridge) Requests() []Request { return b.requests(false) }
 
 // Commands returns the logged PUTs to a light's state or a group's action,
-// including those refused with 429.
+// and v2 PUTs to a light, grouped_light or scene, including those refused
+// with 429.
 func (b *Bridge) Commands() []Request { return b.requests(true) }
 
 func (b *Bridge) requests(commandsOnly bool) []Request {

@@ -56,6 +56,11 @@ func serveMode(t *testing.T, mode Mode, kind CertKind, opts ...Option) tlsWorld 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveModeBridge(t, b, mode, kind)
+}
+
+func serveModeBridge(t *testing.T, b *Bridge, mode Mode, kind CertKind) tlsWorld {
+	t.Helper()
 	ca, err := NewCA()
 	if err != nil {
 		t.Fatal(err)
@@ -276,5 +281,15 @@ func TestParseModeReadsEveryName(t *testing.T) {
 	}
 	if _, err := ParseMode("gen3"); err == nil {
 		t.Error("parsed gen3")
+	}
+}
+
+func TestFaultResetResetsTLSConnectionsToo(t *testing.T) {
+	for _, mode := range []Mode{ModeGen2, ModePro} {
+		w := serveMode(t, mode, CertGood, WithFault(FaultReset))
+		_, err := w.tlsClient(t).try(context.Background(), "GET", api("lights"), "")
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("%v: %v, want connection reset", mode, err)
+		}
 	}
 }

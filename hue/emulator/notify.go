@@ -53,10 +53,10 @@ func (b *Bridge) WaitLight(ctx context.Context, id string, cond func(LightState)
 	for {
 		b.mu.Lock()
 		ch := b.stateCh
-		light, ok := b.lights[id]
+		_, ok := b.lights[id]
 		var st LightState
 		if ok {
-			st = lightStateOf(stateOf(light))
+			st = b.lightStateLocked(id)
 		}
 		b.mu.Unlock()
 		if ok && cond(st) {

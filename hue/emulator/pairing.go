@@ -52,7 +52,11 @@ func (b *Bridge) pair(w http.ResponseWriter, body []byte) {
 	}
 	result := map[string]any{"username": b.key}
 	if req.GenerateClientKey {
-		result["clientkey"] = clientKey()
+		key := clientKey()
+		b.mu.Lock()
+		b.clientKey = key
+		b.mu.Unlock()
+		result["clientkey"] = key
 	}
 	answer(w, []any{map[string]any{"success": result}})
 }
@@ -73,6 +77,14 @@ func clientKey() string {
 	key := make([]byte, 16)
 	_, _ = rand.Read(key) // never fails since Go 1.24
 	return strings.ToUpper(hex.EncodeToString(key))
+}
+
+// ClientKey is the clientkey pairing last handed out ("" if none was asked
+// for): 32 upper-case hex characters, what a client must have stored.
+func (b *Bridge) ClientKey() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.clientKey
 }
 
 // putConfig answers PUT /api/<key>/config. Of the config only the link

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -12,13 +13,16 @@ import (
 
 // LightState is the part of a light's state tests usually look at.
 type LightState struct {
-	On        bool
-	Bri       int
-	Hue, Sat  int
-	CT        int
-	XY        [2]float64
-	ColorMode string
-	Reachable bool
+	On  bool
+	Bri int
+	// Brightness is the brightness in percent, as CLIP v2 shows it: as a v2
+	// command set it (50.05 stays 50.05), else Bri*100/254.
+	Brightness float64
+	Hue, Sat   int
+	CT         int
+	XY         [2]float64
+	ColorMode  string
+	Reachable  bool
 }
 
 // GroupState is a group as the bridge shows it. Action is the last action
@@ -40,11 +44,46 @@ var ErrNotFound = errors.New("emulator: no such light")
 func (b *Bridge) Light(id string) (LightState, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	light, ok := b.lights[id]
-	if !ok {
+	if _, ok := b.lights[id]; !ok {
 		return LightState{}, false
 	}
-	return lightStateOf(stateOf(light)), true
+	return b.lightStateLocked(id), true
+}
+
+// lightStateLocked is an existing light's state, brightness in percent
+// included.
+func (b *Bridge) lightStateLocked(id string) LightState {
+	st := stateOf(b.lights[id])
+	ls := lightStateOf(st)
+	ls.Brightness = b.percentLocked(id, st)
+	return ls
+}
+
+// percentLocked is a light's brightness in percent. v1 keeps bri (1..254)
+// only, v2 a float percent: what a v2 command set is kept beside bri and
+// shown as long as bri still says the same (no v1 command changed it).
+func (b *Bridge) percentLocked(id string, st map[string]any) float64 {
+	bri, ok := st["bri"].(float64)
+	if !ok {
+		return 0
+	}
+	if p, ok := b.percent[id]; ok && briOf(p) == bri {
+		return p
+	}
+	return bri * 100 / 254
+}
+
+// briOf is the v1 bri of a v2 brightness in percent.
+func briOf(percent float64) float64 {
+	return min(max(math.Round(percent*254/100), 1), 254)
+}
+
+// forgetPercentLocked drops the v2 brightness of a light whose bri a v1
+// command (or the Hue app) set: its percent is bri's again.
+func (b *Bridge) forgetPercentLocked(id string, names []string) {
+	if slices.Contains(names, "bri") || slices.Contains(names, "bri_inc") {
+		delete(b.percent, id)
+	}
 }
 
 // Group returns a group; "0" is the synthesised group of all lights.
@@ -82,6 +121,7 @@ func (b *Bridge) SetLightState(id string, patch map[string]any) error {
 		return fmt.Errorf("set light %q: %w", id, ErrNotFound)
 	}
 	mergeState(stateOf(light), norm)
+	b.forgetPercentLocked(id, slices.Collect(maps.Keys(norm)))
 	emit := b.changedLocked("/lights/" + id)
 	b.mu.Unlock()
 	emit()
@@ -127,6 +167,7 @@ func (b *Bridge) AddLight(id string, light json.RawMessage) error {
 	}
 	b.mu.Lock()
 	b.lights[id] = m
+	delete(b.percent, id)
 	emit := b.changedLocked("/lights/" + id)
 	b.mu.Unlock()
 	emit()
@@ -142,6 +183,7 @@ func (b *Bridge) RemoveLight(id string) error {
 		return fmt.Errorf("remove light %q: %w", id, ErrNotFound)
 	}
 	delete(b.lights, id)
+	delete(b.percent, id)
 	for _, g := range b.groups {
 		g["lights"] = withoutID(g["lights"], id)
 	}
@@ -217,13 +259,14 @@ func normalize(patch map[string]any) (map[string]any, error) {
 
 func lightStateOf(st map[string]any) LightState {
 	ls := LightState{
-		On:        boolOf(st["on"]),
-		Bri:       intOf(st["bri"]),
-		Hue:       intOf(st["hue"]),
-		Sat:       intOf(st["sat"]),
-		CT:        intOf(st["ct"]),
-		ColorMode: strOf(st["colormode"]),
-		Reachable: boolOf(st["reachable"]),
+		On:         boolOf(st["on"]),
+		Bri:        intOf(st["bri"]),
+		Brightness: floatOf(st["bri"]) * 100 / 254,
+		Hue:        intOf(st["hue"]),
+		Sat:        intOf(st["sat"]),
+		CT:         intOf(st["ct"]),
+		ColorMode:  strOf(st["colormode"]),
+		Reachable:  boolOf(st["reachable"]),
 	}
 	if xy, ok := st["xy"].([]any); ok && len(xy) == 2 {
 		ls.XY = [2]float64{floatOf(xy[0]), floatOf(xy[1])}

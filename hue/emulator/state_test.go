@@ -112,7 +112,7 @@ func TestGroupReturnsNameMembersAndAction(t *testing.T) {
 	}
 	g, ok := b.Group("9")
 	want := GroupState{Name: "TV area", Type: "Entertainment", Lights: []string{"3", "5", "7"}, AnyOn: true,
-		Action: LightState{On: true, Bri: 120, Hue: 47000, Sat: 200, CT: 366, XY: [2]float64{0.1908, 0.0947}, ColorMode: "hs"}}
+		Action: LightState{On: true, Bri: 120, Brightness: 120.0 * 100 / 254, Hue: 47000, Sat: 200, CT: 366, XY: [2]float64{0.1908, 0.0947}, ColorMode: "hs"}}
 	if !ok || !slices.Equal(g.Lights, want.Lights) || g.Name != want.Name || g.Type != want.Type ||
 		g.AllOn != want.AllOn || g.AnyOn != want.AnyOn || g.Action != want.Action {
 		t.Errorf("Group(9) = %+v, want %+v", g, want)

@@ -1,6 +1,8 @@
 package huetest_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"strings"
@@ -44,4 +46,27 @@ func get(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestNewModeServerPlaysAProWithACertificateOfItsCA(t *testing.T) {
+	s, ca := huetest.NewModeServer(t, fixture, emulator.ModePro, emulator.CertGood)
+	if !strings.HasPrefix(s.URL, "https://127.0.0.1:") || s.HTTPURL != "" || ca == nil {
+		t.Fatalf("URL %s, HTTPURL %q", s.URL, s.HTTPURL)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.CertPEM())
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(s.URL, "https://"), &tls.Config{
+		InsecureSkipVerify: true, // the certificate names no host; checked below
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots})
+			return err
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if cn := conn.ConnectionState().PeerCertificates[0].Subject.CommonName; cn != s.Bridge.BridgeID() {
+		t.Errorf("CN %q, want %q", cn, s.Bridge.BridgeID())
+	}
 }
