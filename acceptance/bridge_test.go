@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,14 +22,18 @@ import (
 
 // emulator is `huegate emulate` running as its own process.
 type emulator struct {
-	URL string // http://127.0.0.1:PORT
-	Key string // the API key it accepts
-	p   *process
+	URL    string // http://127.0.0.1:PORT, https:// for a bridge with https
+	Key    string // the API key it accepts
+	CADir  string // where its test CA is kept ("" for the old bridge)
+	CAFile string // bridge.ca_file, as it prints it
+	p      *process
 }
 
 var (
-	emulatorURL = regexp.MustCompile(`Hue bridge emulator on (http://127\.0\.0\.1:\d+),`)
-	emulatorKey = regexp.MustCompile(`API key: (\S+)\n`)
+	emulatorURL    = regexp.MustCompile(`Hue bridge emulator on (https?://127\.0\.0\.1:\d+),`)
+	emulatorHTTPS  = regexp.MustCompile(`HTTPS URL: (https://127\.0\.0\.1:\d+)\n`)
+	emulatorKey    = regexp.MustCompile(`API key: (\S+)\n`)
+	emulatorCAFile = regexp.MustCompile(`bridge\.ca_file: (\S+)\n`)
 )
 
 // startEmulator runs `huegate emulate` on a free loopback port (port 0: the
@@ -36,8 +41,14 @@ var (
 // from what it prints, as a user would.
 func startEmulator(t *testing.T) emulator {
 	t.Helper()
-	p := huegate(t, "emulate", "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json", "--ca-dir", t.TempDir())
-	return emulator{URL: p.stdout.waitMatch(t, emulatorURL)[1], Key: p.stdout.waitMatch(t, emulatorKey)[1], p: p}
+	dir := t.TempDir()
+	p := huegate(t, "emulate", "--mode", bridgeMode(), "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json", "--ca-dir", dir)
+	e := emulator{URL: p.stdout.waitMatch(t, emulatorURL)[1], Key: p.stdout.waitMatch(t, emulatorKey)[1], p: p}
+	if secure() {
+		e.URL = p.stdout.waitMatch(t, emulatorHTTPS)[1]
+		e.CADir, e.CAFile = dir, p.stdout.waitMatch(t, emulatorCAFile)[1]
+	}
+	return e
 }
 
 // bridgeRequest is a request that reached the bridge through the proxy.
@@ -64,22 +75,30 @@ type bridgeLog struct {
 	events  int
 	reqs    []*bridgeRequest
 	changed chan struct{} // closed and replaced on every event
+	names   *v2Names      // records CLIP v2 requests as the v1 requests they mean; nil for v1
 }
 
-// startProxy serves a recording reverse proxy to the bridge at target on a
-// loopback port and returns the log and the URL to give huegate.
-func startProxy(t *testing.T, target, key string) (*bridgeLog, string) {
+// startProxy serves a recording reverse proxy to the bridge emu on a
+// loopback port and returns the log and the host to give huegate: its
+// address without a scheme, over https with a certificate the bridge's CA
+// issued to the bridge id when the bridge has https.
+func startProxy(t *testing.T, emu emulator) (*bridgeLog, string) {
 	t.Helper()
+	target, key := emu.URL, emu.Key
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &http.Transport{}
+	// The hop from the proxy to the bridge; huegate's hop is verified.
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.Transport = tr
 	rp.ErrorLog = log.New(io.Discard, "", 0) // a bridge that is gone is a test's own doing
 	l := &bridgeLog{key: key, changed: make(chan struct{})}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if v2() {
+		l.names = readV2Names(t, target, key)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -92,6 +111,13 @@ func startProxy(t *testing.T, target, key string) (*bridgeLog, string) {
 		}
 		l.answered(req)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if secure() {
+		srv.TLS = proxyTLS(t, emu.CADir, fixtureBridgeID)
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(func() {
 		srv.Close()
 		tr.CloseIdleConnections()
@@ -99,13 +125,17 @@ func startProxy(t *testing.T, target, key string) (*bridgeLog, string) {
 			t.Logf("requests that reached the bridge:\n%s", l)
 		}
 	})
-	return l, srv.URL
+	_, host, _ := strings.Cut(srv.URL, "://")
+	return l, host
 }
 
 func (l *bridgeLog) arrived(method, path string, body []byte) *bridgeRequest {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.events++
+	if l.names != nil {
+		path, body = l.names.asV1(l.key, method, path, body)
+	}
 	r := &bridgeRequest{Method: method, Path: path, Body: body, start: l.events}
 	l.reqs = append(l.reqs, r)
 	l.notify()

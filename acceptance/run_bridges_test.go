@@ -16,12 +16,12 @@ func TestRunTwoBridges(t *testing.T) {
 	needTools(t)
 	broker := mqtttest.StartMosquitto(t)
 	up, down := startEmulator(t), startEmulator(t)
-	upLog, upURL := startProxy(t, up.URL, up.Key)
-	downLog, downURL := startProxy(t, down.URL, down.Key)
+	upLog, upURL := startProxy(t, up)
+	downLog, downURL := startProxy(t, down)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	content := fmt.Sprintf(`bridges:
-  upstairs: {host: %q, username: %q, workers: 1, poll_interval: 250ms}
-  downstairs: {host: %q, username: %q, workers: 1, poll_interval: 250ms}
+  upstairs: {host: %q, username: %q, ca_file: %q, workers: 1, poll_interval: 250ms}
+  downstairs: {host: %q, username: %q, ca_file: %q, workers: 1, poll_interval: 250ms}
 mqtt:
   broker: %q
 http:
@@ -29,7 +29,7 @@ http:
 mappings:
   - {topic: up, lights: ["Desk lamp"], bridge: upstairs}
   - {topic: down, lights: ["Desk lamp"], bridge: downstairs}
-`, upURL, up.Key, downURL, down.Key, broker.URL)
+`, upURL, up.Key, up.CAFile, downURL, down.Key, down.CAFile, broker.URL)
 	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func startRun(t *testing.T, mappings string, before func(*mqtttest.Broker)) *run
 	emu := startEmulator(t)
 	w.emulator = emu
 	var proxy string
-	w.bridge, proxy = startProxy(t, emu.URL, emu.Key)
+	w.bridge, proxy = startProxy(t, emu)
 	w.link = mqtttest.NewLink(t, w.broker.Addr())
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	// Keys as config.example.yaml names them. huegate reaches the broker
@@ -48,6 +48,7 @@ func startRun(t *testing.T, mappings string, before func(*mqtttest.Broker)) *run
 	content := fmt.Sprintf(`bridge:
   host: %q
   username: %q
+  ca_file: %q
   workers: 1
   group_rate: 5
   poll_interval: 250ms
@@ -59,7 +60,7 @@ http:
 homeassistant:
   enabled: true
 mappings:
-%s`, proxy, emu.Key, w.link.URL, mappings)
+%s`, proxy, emu.Key, emu.CAFile, w.link.URL, mappings)
 	if err := os.WriteFile(cfg, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
