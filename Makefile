@@ -28,9 +28,13 @@ release:
 	cd $(DIST) && if command -v sha256sum >/dev/null; then sha256sum huegate*; else shasum -a 256 huegate*; fi > SHA256SUMS
 	@cat $(DIST)/SHA256SUMS
 
+# The acceptance suite runs once per kind of bridge: gen2 (the default,
+# within ./...), then an old http-only bridge and a Bridge Pro.
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	HUEGATE_TEST_BRIDGE=old $(GO) test -race -count=1 ./acceptance
+	HUEGATE_TEST_BRIDGE=pro $(GO) test -race -count=1 ./acceptance
 
 lint:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo "gofmt: files above need formatting"; exit 1)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -71,12 +72,13 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 	if err := f.check(); err != nil {
 		return &exitError{2, err}
 	}
-	emu, _, err := startEmulator("", f.bridgeListen, "--bridge-listen", 30*time.Millisecond, 10)
+	emu, caFile, err := startDemoBridge(f.bridgeListen)
 	if err != nil {
 		return err
 	}
+	defer os.RemoveAll(filepath.Dir(caFile))
 	defer emu.Close()
-	cfg, err := config.ParseWithoutEnv([]byte(f.config(emu)))
+	cfg, err := config.ParseWithoutEnv([]byte(f.config(emu, caFile)))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err) // a bug: the flags were checked
 	}
@@ -104,6 +106,39 @@ func (g *globals) demo(parent context.Context, f *demoFlags) error {
 	return nil
 }
 
+// startDemoBridge serves the fixture as today's square bridge (http and
+// https, CLIP v2) with a certificate from a CA made for this run, whose
+// certificate it writes to a temporary file for bridge.ca_file.
+func startDemoBridge(addr string) (*emulator.Server, string, error) {
+	b, _, err := loadEmulated("", 30*time.Millisecond, 10)
+	if err != nil {
+		return nil, "", err
+	}
+	ca, err := emulator.NewCA()
+	if err != nil {
+		return nil, "", err
+	}
+	cert, err := ca.Issue(b.BridgeID())
+	if err != nil {
+		return nil, "", err
+	}
+	dir, err := os.MkdirTemp("", "huegate-demo-")
+	if err != nil {
+		return nil, "", err
+	}
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, ca.CertPEM(), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	emu, err := serveEmulated(b, addr, "--bridge-listen", emulator.ServeOptions{Mode: emulator.ModeGen2, Cert: &cert})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, "", err
+	}
+	return emu, caFile, nil
+}
+
 // check refuses addresses the demo cannot use before anything starts. The
 // broker takes anyone without a password, so it stays on loopback.
 func (f *demoFlags) check() error {
@@ -127,9 +162,10 @@ func (f *demoFlags) check() error {
 // config is the demo's configuration, read through the same loader as a
 // config file so that every default applies, but without the HUEGATE_*
 // environment, which is there for `run`.
-func (f *demoFlags) config(emu *emulator.Server) string {
+func (f *demoFlags) config(emu *emulator.Server, caFile string) string {
 	q := strconv.Quote
-	s := fmt.Sprintf("bridge: {host: %s, username: %s}\n", q(emu.URL), q(emu.Bridge.Key()))
+	_, host, _ := strings.Cut(emu.URL, "://") // as a user types it: https first
+	s := fmt.Sprintf("bridge: {host: %s, username: %s, ca_file: %s}\n", q(host), q(emu.Bridge.Key()), q(caFile))
 	s += fmt.Sprintf("mqtt: {broker: embedded, listen: %s, ws_listen: %s}\n", q(f.mqttListen), q(f.wsListen))
 	s += fmt.Sprintf("http: {listen: %s}\nmappings:\n", q(f.httpListen))
 	for _, m := range demoLights {
@@ -167,7 +203,8 @@ func (g *globals) printDemo(a *app.App, emu *emulator.Server) {
 	if ws := b.WSAddr(); ws != "" {
 		fmt.Fprintf(w, "  MQTT WebSocket   ws://%s (browser clients: mqtt.js, Paho JS)\n", ws)
 	}
-	fmt.Fprintf(w, "  Hue emulator     %s (API key %s)\n", emu.URL, emu.Bridge.Key())
+	// The http side, for curl; huegate itself uses the https side.
+	fmt.Fprintf(w, "  Hue emulator     %s (API key %s), huegate on %s\n", emu.HTTPURL, emu.Bridge.Key(), emu.URL)
 	if h := a.HTTPAddr(); h != "" {
 		fmt.Fprintf(w, "  Metrics, health  http://%s/metrics  http://%s/healthz\n", h, h)
 	}

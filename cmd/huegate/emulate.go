@@ -211,17 +211,6 @@ func pressOnEnter(r io.Reader, b *emulator.Bridge, log zerolog.Logger) {
 	}
 }
 
-// startEmulator loads a dump (the built-in fixture when path is "") and
-// serves it as an old, http-only bridge on addr, which flag set.
-func startEmulator(path, addr, flag string, latency time.Duration, rate int) (*emulator.Server, string, error) {
-	b, source, err := loadEmulated(path, latency, rate)
-	if err != nil {
-		return nil, "", err
-	}
-	srv, err := serveEmulated(b, addr, flag, emulator.ServeOptions{Mode: emulator.ModeOld})
-	return srv, source, err
-}
-
 // loadEmulated builds the bridge from a dump (the built-in fixture when
 // path is "") and says where it came from.
 func loadEmulated(path string, latency time.Duration, rate int) (*emulator.Bridge, string, error) {
