@@ -37,6 +37,11 @@ type LightState struct {
 	CT        uint16
 	ColorMode string
 	Reachable bool
+
+	// Brightness is the brightness in percent as CLIP v2 reports it, finer
+	// than Bri; 0 when the bridge gives only Bri (v1) or the light does not
+	// dim.
+	Brightness float64
 }
 
 // Group is a room, zone or other group of lights.
