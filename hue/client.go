@@ -25,6 +25,7 @@ type Config struct {
 	CertSHA256 string        // pinned certificate fingerprint for https bridges
 	MaxConns   int           // concurrent connections; default 6 (workers, a poll, the event stream)
 	Observer   Observer      // hears every request's outcome; nil for none
+	API        string        // "v1", "v2" (https only) or "auto"/"": v2 when an https bridge has it
 }
 
 // Client sends requests to one bridge.
@@ -34,6 +35,7 @@ type Client struct {
 	http *http.Client
 	tout time.Duration
 	obs  Observer
+	v2   *v2State
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
@@ -45,6 +47,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
 	}
+	v2, err := newV2State(cfg.API, base)
+	if err != nil {
+		return nil, err
+	}
 	tr, err := transport(cfg)
 	if err != nil {
 		return nil, err
@@ -54,6 +60,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		obs:  cfg.Observer,
+		v2:   v2,
 		base: base,
 		key:  cfg.Username,
 		tout: cfg.Timeout,
@@ -98,11 +105,21 @@ func (c *Client) Base() string { return c.base }
 
 // SetLight sends a state command to light id.
 func (c *Client) SetLight(ctx context.Context, id string, s State) error {
+	if v2, err := c.useV2(ctx, OpSetLight); err != nil {
+		return err
+	} else if v2 {
+		return c.setLightV2(ctx, id, s)
+	}
 	return c.put(ctx, OpSetLight, "/lights/"+id+"/state", s.AppendJSON(nil))
 }
 
 // SetGroup sends an action to group id (0 is every light).
 func (c *Client) SetGroup(ctx context.Context, id string, s State) error {
+	if v2, err := c.useV2(ctx, OpSetGroup); err != nil {
+		return err
+	} else if v2 {
+		return c.setGroupV2(ctx, id, s)
+	}
 	return c.put(ctx, OpSetGroup, "/groups/"+id+"/action", s.AppendJSON(nil))
 }
 
