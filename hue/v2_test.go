@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +227,10 @@ func TestV2BodiesCarryOnlyTheFieldsSet(t *testing.T) {
 		{State{Fields: FieldBri, Bri: 127}, `{"dimming":{"brightness":50}}`},
 		{State{Fields: FieldBri, Bri: 1}, `{"dimming":{"brightness":0.39}}`},
 		{State{Fields: FieldBri, Bri: 254}, `{"dimming":{"brightness":100}}`},
+		{State{Fields: FieldBri, Brightness: 0.05}, `{"dimming":{"brightness":0.05}}`},
+		{State{Fields: FieldBri, Brightness: 12.5}, `{"dimming":{"brightness":12.5}}`},
+		{State{Fields: FieldBri, Brightness: 99.999}, `{"dimming":{"brightness":100}}`},
+		{State{Fields: FieldBri, Brightness: 250}, `{"dimming":{"brightness":100}}`},
 		{State{Fields: FieldXY, XY: [2]float64{0.3127, 0.329}}, `{"color":{"xy":{"x":0.3127,"y":0.3290}}}`},
 		{State{Fields: FieldCT, CT: 366}, `{"color_temperature":{"mirek":366}}`},
 		{State{Fields: FieldHue | FieldSat, Hue: 0, Sat: 254}, `{"color":{"xy":{"x":0.7006,"y":0.2993}}}`},
@@ -246,6 +252,25 @@ func TestV2BodiesCarryOnlyTheFieldsSet(t *testing.T) {
 	}
 	if got := string(State{Fields: FieldTransition, TransitionTime: 12}.appendRecallJSON(nil)); got != `{"recall":{"action":"active","duration":1200}}` {
 		t.Errorf("recall with transition = %s", got)
+	}
+}
+
+func TestV2PercentIsWrittenAsTheRoundedFloat(t *testing.T) {
+	check := func(p float64) {
+		want := strconv.FormatFloat(math.Round(min(max(p, 0), 100)*100)/100, 'f', -1, 64)
+		if got := string(appendPercent(nil, p)); got != want {
+			t.Fatalf("appendPercent(%v) = %s, want %s", p, got, want)
+		}
+	}
+	for n := range 10001 {
+		check(float64(n) / 100)
+		check(float64(n)/100 + 0.004)
+	}
+	for bri := range 255 {
+		check(State{Bri: uint8(bri)}.Percent())
+	}
+	for v := range 1024 {
+		check(float64(v) * 100 / 1023)
 	}
 }
 
