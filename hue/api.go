@@ -3,7 +3,7 @@ package hue
 // ValidAPI reports whether s can be a bridge.api: auto (or empty), v1 or v2.
 func ValidAPI(s string) bool {
 	switch s {
-	case "", "auto", "v1", "v2":
+	case "", APIAuto, APIv1, APIv2:
 		return true
 	}
 	return false

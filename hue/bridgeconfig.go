@@ -17,6 +17,11 @@ type BridgeConfig struct {
 
 // BridgeConfig reads the bridge's name, id, model and firmware (GET /config).
 func (c *Client) BridgeConfig(ctx context.Context) (BridgeConfig, error) {
+	if v2, err := c.useV2(ctx, OpConfig); err != nil {
+		return BridgeConfig{}, err
+	} else if v2 {
+		return c.bridgeConfigV2(ctx)
+	}
 	body, err := c.get(ctx, OpConfig, "/config")
 	if err != nil {
 		return BridgeConfig{}, err

@@ -43,6 +43,7 @@ type Client struct {
 	http  *http.Client
 	tout  time.Duration
 	obs   Observer
+	v2    *v2State
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
@@ -54,6 +55,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
 	}
+	v2, err := newV2State(cfg.API, scheme)
+	if err != nil {
+		return nil, err
+	}
 	t, err := newTrust(cfg)
 	if err != nil {
 		return nil, err
@@ -64,6 +69,7 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		at:    newEndpoint(scheme, hostport, cfg.Timeout, cfg.PlainHTTP),
 		trust: t,
+		v2:    v2,
 		obs:   cfg.Observer,
 		key:   cfg.Username,
 		tout:  cfg.Timeout,
@@ -124,11 +130,21 @@ func (c *Client) Base() string { return c.at.current() }
 
 // SetLight sends a state command to light id.
 func (c *Client) SetLight(ctx context.Context, id string, s State) error {
+	if v2, err := c.useV2(ctx, OpSetLight); err != nil {
+		return err
+	} else if v2 {
+		return c.setLightV2(ctx, id, s)
+	}
 	return c.put(ctx, OpSetLight, "/lights/"+id+"/state", s.AppendJSON(nil))
 }
 
 // SetGroup sends an action to group id (0 is every light).
 func (c *Client) SetGroup(ctx context.Context, id string, s State) error {
+	if v2, err := c.useV2(ctx, OpSetGroup); err != nil {
+		return err
+	} else if v2 {
+		return c.setGroupV2(ctx, id, s)
+	}
 	return c.put(ctx, OpSetGroup, "/groups/"+id+"/action", s.AppendJSON(nil))
 }
 

@@ -1,4 +1,6 @@
-// Package hue talks to a Philips Hue bridge over its v1 REST API.
+// Package hue talks to a Philips Hue bridge over its v1 REST API, or over
+// CLIP v2 (v2*.go) on https bridges that have it, handing out the same types
+// and v1 ids either way, so nothing above the client knows which it is.
 //
 // It reads lights and groups with github.com/amimof/huego's types, but sends
 // every request itself, because huego (v1.2.1) uses http.DefaultClient with

@@ -36,10 +36,13 @@ func (e *APIError) Error() string {
 		msg += ": " + e.Description
 	}
 	if e.Type == ErrTypeUnauthorized {
-		msg += " (the API key is not known to this bridge: run `huegate pair` to get one)"
+		msg += pairHint
 	}
 	return msg
 }
+
+// pairHint follows every unauthorized error, v1 or v2.
+const pairHint = " (the API key is not known to this bridge: run `huegate pair` to get one)"
 
 // StatusError is a non-200 HTTP answer, such as 429 with an HTML body.
 type StatusError struct {

@@ -37,6 +37,11 @@ type LightState struct {
 	CT        uint16
 	ColorMode string
 	Reachable bool
+
+	// Brightness is the brightness in percent as CLIP v2 reports it, finer
+	// than Bri; 0 when the bridge gives only Bri (v1) or the light does not
+	// dim.
+	Brightness float64
 }
 
 // Group is a room, zone or other group of lights.
@@ -54,6 +59,11 @@ type Group struct {
 // Lights reads every light in one request, sorted by numeric id (the bridge
 // answers with a JSON object, whose order means nothing).
 func (c *Client) Lights(ctx context.Context) ([]Light, error) {
+	if v2, err := c.useV2(ctx, OpLights); err != nil {
+		return nil, err
+	} else if v2 {
+		return c.lightsV2(ctx)
+	}
 	body, err := c.get(ctx, OpLights, "/lights")
 	if err != nil {
 		return nil, err
@@ -81,6 +91,11 @@ type lightJSON struct {
 
 // Groups reads every group in one request, sorted by numeric id.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	if v2, err := c.useV2(ctx, OpGroups); err != nil {
+		return nil, err
+	} else if v2 {
+		return c.groupsV2(ctx)
+	}
 	body, err := c.get(ctx, OpGroups, "/groups")
 	if err != nil {
 		return nil, err

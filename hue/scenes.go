@@ -22,6 +22,11 @@ type Scene struct {
 // Scenes reads every scene in one request, sorted by group id, then name,
 // then id.
 func (c *Client) Scenes(ctx context.Context) ([]Scene, error) {
+	if v2, err := c.useV2(ctx, OpScenes); err != nil {
+		return nil, err
+	} else if v2 {
+		return c.scenesV2(ctx)
+	}
 	body, err := c.get(ctx, OpScenes, "/scenes")
 	if err != nil {
 		return nil, err
@@ -37,11 +42,16 @@ func DecodeScenes(body []byte) ([]Scene, error) {
 	if err != nil {
 		return nil, err
 	}
+	sortScenes(out)
+	return out, nil
+}
+
+// sortScenes orders scenes sorted by id by group id, then name.
+func sortScenes(out []Scene) {
 	slices.SortStableFunc(out, func(a, b Scene) int {
 		if a.Group != b.Group {
 			return CompareIDs(a.Group, b.Group) // "" (a LightScene's group) first
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
-	return out, nil
 }
