@@ -64,6 +64,9 @@ func TestRunSetTopics(t *testing.T) {
 		{"TOGGLE on a group that has a light on switches it off", "huegate/groups/downstairs/set", "TOGGLE", "/groups/4/action", `{"on":false}`},
 		{"a group's brightness", "huegate/groups/hall-lights/set", `{"brightness":77}`, "/groups/7/action", `{"on":true,"bri":77}`},
 	} {
+		if body, ok := v2SetBodies[c.name]; ok && v2() {
+			c.body = body
+		}
 		t.Run(c.name, func(t *testing.T) {
 			from := w.bridge.mark()
 			w.pub(t, c.topic, c.payload)
@@ -177,4 +180,12 @@ func TestRunSetTopics(t *testing.T) {
 		<-w.huegate.exited
 		w.status.WaitFor(t, wait, after(t0, payloadIs("huegate/status", "offline")))
 	})
+}
+
+// v2SetBodies are what the commands that differ over CLIP v2 reach the
+// bridge as: v2 has no hue and saturation, so huegate sends the colour as
+// xy (the Wide gamut's blue primary, and its white point).
+var v2SetBodies = map[string]string{
+	"colour as hue and saturation":                  `{"on":true,"xy":[0.1355,0.0399]}`,
+	"hue 0 and saturation 0 are sent, h and s work": `{"on":true,"xy":[0.3227,0.329]}`,
 }

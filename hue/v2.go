@@ -36,13 +36,17 @@ type v2State struct {
 	choose chan struct{} // held while probing, so one probe runs at a time
 	slots  chan struct{} // v2 requests in flight
 
-	mu     sync.Mutex
-	want   string                       // APIv2 when bridge.api says v2 and the scheme is not known yet
-	api    string                       // APIv1 or APIv2 once chosen; "" until auto has probed
-	ids    map[string]map[string]string // resource type -> our id -> v2 id
-	uniq   map[string]string            // v1 light id -> v1 uniqueid
-	tried  map[string]bool              // v1 light ids a v1 read has been asked about
-	recent recentReads
+	mu    sync.Mutex
+	want  string                       // APIv2 when bridge.api says v2 and the scheme is not known yet
+	api   string                       // APIv1 or APIv2 once chosen; "" until auto has probed
+	ids   map[string]map[string]string // resource type -> our id -> v2 id
+	uniq  map[string]string            // v1 light id -> v1 uniqueid
+	tried map[string]bool              // v1 light ids a v1 read has been asked about
+	// v1Groups are the groups v2 has no room or zone for, as v1 describes
+	// them; triedGroups the ids a v1 read has been asked about.
+	v1Groups    map[string]Group
+	triedGroups map[string]bool
+	recent      recentReads
 }
 
 // newV2State reads bridge.api for a bridge reached by scheme: "http",
@@ -54,6 +58,9 @@ func newV2State(api, scheme string) (*v2State, error) {
 		ids:    make(map[string]map[string]string),
 		uniq:   make(map[string]string),
 		tried:  make(map[string]bool),
+
+		v1Groups:    make(map[string]Group),
+		triedGroups: make(map[string]bool),
 	}
 	switch strings.ToLower(strings.TrimSpace(api)) {
 	case "", APIAuto:

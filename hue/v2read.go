@@ -212,6 +212,7 @@ func lightFromV2(l v2Light, d *v2Device, z *v2Zigbee) Light {
 	}
 	if col := l.Color; col != nil {
 		st.XY = []float32{float32(unit(col.XY.X)), float32(unit(col.XY.Y))}
+		st.Hue, st.Sat = xyToHS(unit(col.XY.X), unit(col.XY.Y))
 		if st.ColorMode == "" {
 			st.ColorMode = "xy"
 		}
@@ -370,7 +371,105 @@ func (c *Client) groupsV2(ctx context.Context) (_ []Group, err error) {
 	}
 	out, ids := groupsFrom(append(rooms, zones...), gls, lights, devices)
 	c.v2.setIDs(rtGroupedLight, ids, true)
+	if err := c.v1GroupNames(ctx, out, lights); err != nil {
+		return nil, err
+	}
+	groupColours(out, lights)
 	return out, nil
+}
+
+// groupColours gives each group the colour of its first light that is on
+// (else its first light): a v2 grouped_light reports on and brightness
+// only, where v1's group action also had the colour last sent, which the
+// group's state topic shows.
+func groupColours(groups []Group, lights []v2Light) {
+	states := make(map[string]LightState, len(lights))
+	for _, l := range lights {
+		lf := lightFromV2(l, nil, nil)
+		states[lf.ID] = lf.State
+	}
+	for i := range groups {
+		g := &groups[i]
+		var from *LightState
+		for _, id := range g.Lights {
+			st, ok := states[id]
+			if ok && (from == nil || st.On && !from.On) {
+				from = &st
+			}
+		}
+		if from != nil {
+			g.Action.XY, g.Action.CT, g.Action.Hue, g.Action.Sat, g.Action.ColorMode = from.XY, from.CT, from.Hue, from.Sat, from.ColorMode
+		}
+	}
+}
+
+// v1GroupNames fills in the groups v2 has no room or zone for (v1
+// LightGroups, Entertainment areas): their names, types and lights are only
+// in v1, which every bridge that speaks v2 also answers. Without them their
+// topics would change from the name's slug to the id when a user moves to
+// v2. Read once, and again only when such a group appears that an earlier
+// read was not asked about; a read that may work later fails the call, as
+// for the uniqueids, so a topic never flips back and forth.
+func (c *Client) v1GroupNames(ctx context.Context, groups []Group, lights []v2Light) error {
+	if c.v2.needGroupNames(groups) {
+		body, err := c.get(ctx, "", "/groups")
+		var v1 []Group
+		if err == nil {
+			v1, err = DecodeGroups(body)
+		}
+		if err != nil && Retryable(err) {
+			return err
+		}
+		c.v2.learnGroupNames(groups, v1)
+	}
+	on := make(map[string]bool, len(lights))
+	for _, l := range lights {
+		if id := ourID(l.IDv1, "/lights/", ""); id != "" {
+			on[id] = l.On.On
+		}
+	}
+	c.v2.mu.Lock()
+	defer c.v2.mu.Unlock()
+	for i := range groups {
+		if g, ok := c.v2.v1Groups[groups[i].ID]; ok && groups[i].Name == "" {
+			groups[i].Name, groups[i].Type, groups[i].Class, groups[i].Lights = g.Name, g.Type, g.Class, g.Lights
+			groups[i].AllOn = allOn(g.Lights, on)
+		}
+	}
+	return nil
+}
+
+func allOn(ids []string, on map[string]bool) bool {
+	for _, id := range ids {
+		if !on[id] {
+			return false
+		}
+	}
+	return len(ids) > 0
+}
+
+// needGroupNames reports whether a group v2 does not name has not been
+// asked about yet.
+func (s *v2State) needGroupNames(groups []Group) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range groups {
+		if g.Name == "" && isV1ID(g.ID) && !s.triedGroups[g.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *v2State) learnGroupNames(asked, v1 []Group) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range asked {
+		s.triedGroups[g.ID] = true
+	}
+	for _, g := range v1 {
+		s.v1Groups[g.ID] = g
+	}
 }
 
 // groupsFrom builds the groups, and the map from their ids to the
