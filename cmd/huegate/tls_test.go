@@ -92,7 +92,7 @@ func TestRunTrustsOnlyThePinnedBridgeCertificate(t *testing.T) {
 
 	for _, tt := range []struct{ pin, want string }{
 		{hue.Fingerprint([]byte("a different certificate")), "does not match bridge.cert_sha256"},
-		{`""`, "needs bridge.cert_sha256"}, // no pin: no authority vouches for a bridge
+		{`""`, "self-signed certificate"}, // no pin: no Hue root vouches for a self-signed bridge
 	} {
 		start := time.Now()
 		p := run(tt.pin)
