@@ -37,8 +37,15 @@ type process struct {
 // test ends; a failed test shows what it printed.
 func startProcess(t *testing.T, name string, args ...string) *process {
 	t.Helper()
+	return startProcessEnv(t, nil, name, args...)
+}
+
+// startProcessEnv is startProcess with env (KEY=value) added to the
+// environment.
+func startProcessEnv(t *testing.T, env []string, name string, args ...string) *process {
+	t.Helper()
 	p := &process{name: name, cmd: exec.Command(name, args...), stdout: newOutput(), stderr: newOutput(), exited: make(chan struct{})}
-	p.cmd.Env = environ()
+	p.cmd.Env = append(environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
