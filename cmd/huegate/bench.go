@@ -30,8 +30,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Short: "Measure huegate against an emulated bridge, next to a naive gateway",
 		Long: `Run each scenario against a fresh emulated bridge that answers every
 request after 30 ms and refuses more than 10 commands a second with HTTP 429,
-as a real one does: once through huegate's pipeline and once through a naive
-gateway that sends one bridge call per message, as earlier gateways do.
+as a real one does: through huegate's pipeline to a v1 bridge over http
+(mode "huegate"), through huegate's pipeline to a bridge with https and
+CLIP v2 (mode "huegate-v2"), and through a naive gateway that sends one
+bridge call per message, as earlier gateways do.
 
 Scenarios: slider (1 light, 100 msgs/s), room (one topic, 5 lights, 100
 msgs/s), flood (50 lights on 10 topics, as fast as the broker delivers), many

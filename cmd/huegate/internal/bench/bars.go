@@ -49,11 +49,16 @@ func Checks(rows []Row, hot *HotPath, externalBroker bool) []Check {
 		}
 	}
 	for _, r := range rows {
-		if r.Mode == ModeHuegate {
+		switch r.Mode {
+		case ModeHuegate:
 			cs = append(cs, rowChecks(r, externalBroker, ceiling[r.Scenario])...)
 			if ref, ok := sub[r.Scenario]; ok {
 				cs = append(cs, vsSubChecks(r, ref)...)
 			}
+		case ModeHuegateV2:
+			// The same bars over https and CLIP v2, named as such.
+			r.Scenario += " (v2)"
+			cs = append(cs, rowChecks(r, externalBroker, 0)...)
 		}
 	}
 	if hot != nil {

@@ -48,6 +48,9 @@ type setup struct {
 	Broker   string `json:"broker"` // "embedded" or a URL
 	Prefix   string `json:"prefix"` // topic prefix of this run
 	Duration int64  `json:"duration_ns"`
+	// HTTPS serves the bridge as today's square one (https, CLIP v2)
+	// instead of plain http with v1 only.
+	HTTPS bool `json:"https,omitempty"`
 }
 
 type event struct {
@@ -55,6 +58,7 @@ type event struct {
 	Broker    string  `json:"broker,omitempty"` // where the system under test connects
 	Bridge    string  `json:"bridge,omitempty"`
 	Key       string  `json:"key,omitempty"`
+	CA        string  `json:"ca,omitempty"` // PEM of the https bridge's test CA
 	Published int     `json:"published,omitempty"`
 	Report    *report `json:"report,omitempty"`
 	Error     string  `json:"error,omitempty"`

@@ -65,7 +65,8 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 			err = fmt.Errorf("world: %w", cerr)
 		}
 	}()
-	if err := w.send(command{Op: opSetup, Setup: &setup{Scenario: sc.Name, Broker: o.Broker, Prefix: prefix, Duration: int64(o.Duration)}}); err != nil {
+	st := &setup{Scenario: sc.Name, Broker: o.Broker, Prefix: prefix, Duration: int64(o.Duration), HTTPS: mode == ModeHuegateV2}
+	if err := w.send(command{Op: opSetup, Setup: st}); err != nil {
 		return Row{}, err
 	}
 	ready, err := w.expect(ctx, evReady, readyTimeout, nil)
@@ -75,6 +76,13 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 	cfg, err := systemConfig(sc, ready, prefix)
 	if err != nil {
 		return Row{}, err
+	}
+	if ready.CA != "" {
+		done, err := trustBridge(cfg, ready)
+		if err != nil {
+			return Row{}, err
+		}
+		defer done()
 	}
 	var m measured
 	peakOK := freshMemory()

@@ -15,14 +15,19 @@ import (
 )
 
 // A short slider run, the world in this process: huegate coalesces and
-// lands the final value within the budget; the naive gateway sends one
-// call per message and runs into 429s.
+// lands the final value within the budget, to a v1 bridge over http and to
+// a v2 bridge over https alike; the naive gateway sends one call per
+// message and runs into 429s.
 func TestRunComparesHuegateWithTheNaiveGateway(t *testing.T) {
 	rows := runInProcess(t, 500*time.Millisecond, BrokerEmbedded, "slider")
-	if len(rows) != 2 || rows[0].Mode != ModeHuegate || rows[1].Mode != ModeNaive {
-		t.Fatalf("rows %+v, want slider/huegate and slider/naive", rows)
+	if len(rows) != 3 || rows[0].Mode != ModeHuegate || rows[1].Mode != ModeHuegateV2 || rows[2].Mode != ModeNaive {
+		t.Fatalf("rows %+v, want slider/huegate, slider/huegate-v2 and slider/naive", rows)
 	}
-	hg, nv := rows[0], rows[1]
+	hg, v2, nv := rows[0], rows[1], rows[2]
+	if v2.Messages != 51 || v2.FinalsCorrect != 1 || v2.HTTP429 != 0 || v2.MaxCommandsPerSecond > bridgeRate || v2.BridgeCommands >= v2.Messages {
+		t.Errorf("huegate over v2: %d commands for %d messages, %d refused, up to %d/s, final %d/1",
+			v2.BridgeCommands, v2.Messages, v2.HTTP429, v2.MaxCommandsPerSecond, v2.FinalsCorrect)
+	}
 	if hg.Messages != 51 || nv.Messages != 51 {
 		t.Errorf("messages %d and %d, want 50 (100/s for 500ms) + 1 final", hg.Messages, nv.Messages)
 	}

@@ -33,7 +33,7 @@ var Scenarios = []Scenario{
 	{Name: "ingest", Lights: 150, Topics: 150, PerSecond: 100_000, Modes: []string{ModeHuegate, ModeBroker, ModeMosquittoSub}},
 }
 
-var both = []string{ModeHuegate, ModeNaive}
+var both = []string{ModeHuegate, ModeHuegateV2, ModeNaive}
 
 // Select returns the named scenarios in their usual order; no names means all.
 func Select(names []string) ([]Scenario, error) {
@@ -109,7 +109,9 @@ func topic(prefix string, t int) string { return prefix + "/in/" + strconv.Itoa(
 
 // The modes a row can have: the system it measured.
 const (
-	ModeHuegate = "huegate" // huegate's pipeline, as `run` wires it
+	ModeHuegate = "huegate" // huegate's pipeline, as `run` wires it, to a v1 bridge over http
+	// ModeHuegateV2 is huegate to a bridge with https and CLIP v2.
+	ModeHuegateV2 = "huegate-v2"
 	ModeNaive   = "naive"   // one bridge call per message (naive.go)
 	ModeBroker  = "broker"  // a subscriber that only counts (rawsub.go): the broker's ceiling
 	// ModeMosquittoSub is `mosquitto_sub` draining the flood (mosqsub.go):

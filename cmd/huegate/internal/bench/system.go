@@ -101,3 +101,28 @@ func (s *huegateSystem) cpu() (time.Duration, bool) { return cpuTime() }
 // stop does not wait for pending values: a run ends when its finals are in,
 // or at its deadline, and what is left then is not sent.
 func (s *huegateSystem) stop() { _ = s.app.Stop(100 * time.Millisecond) }
+
+// trustBridge points cfg at an https bridge as a user would: its address
+// without a scheme, its CA in bridge.ca_file (a temporary file, removed by
+// done), and bridge.api v2.
+func trustBridge(cfg *config.Config, ready event) (done func(), err error) {
+	f, err := os.CreateTemp("", "huegate-bench-ca-*.pem")
+	if err != nil {
+		return nil, err
+	}
+	done = func() { os.Remove(f.Name()) }
+	if _, err := f.WriteString(ready.CA); err != nil {
+		f.Close()
+		done()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		done()
+		return nil, err
+	}
+	br := cfg.Bridges[config.DefaultBridge]
+	_, br.Host, _ = strings.Cut(ready.Bridge, "://")
+	br.CAFile, br.API = f.Name(), "v2"
+	cfg.Bridges[config.DefaultBridge] = br
+	return done, nil
+}

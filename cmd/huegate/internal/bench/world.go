@@ -29,6 +29,7 @@ type world struct {
 	mosq     *broker          // set for --broker mosquitto
 	url      string           // where clients connect
 	bridge   *emulator.Server
+	ca       string           // the https bridge's CA (PEM); "" over http
 	emu      *emulator.Bridge // bridge.Bridge, set before any request can arrive
 	pub      *publisher
 	stopHook func()
@@ -64,7 +65,7 @@ func serveWorld(ctx context.Context, in io.Reader, out *lineWriter) error {
 		return err
 	}
 	defer w.close()
-	if err := out.write(event{Event: evReady, Broker: w.url, Bridge: w.bridge.URL, Key: w.emu.Key()}); err != nil {
+	if err := out.write(event{Event: evReady, Broker: w.url, Bridge: w.bridge.URL, Key: w.emu.Key(), CA: w.ca}); err != nil {
 		return err
 	}
 	return w.serve(ctx, cmds)
@@ -144,12 +145,33 @@ func (w *world) startBridge() error {
 	}
 	w.emu = b
 	w.stopHook = b.OnChange(w.changed)
-	srv, err := emulator.Start(b, "127.0.0.1:0")
+	opt := emulator.ServeOptions{Mode: emulator.ModeOld}
+	if w.setup.HTTPS {
+		if opt, err = w.httpsBridge(b); err != nil {
+			return fmt.Errorf("world: bridge: %w", err)
+		}
+	}
+	srv, err := emulator.StartMode(b, "127.0.0.1:0", opt)
 	if err != nil {
 		return fmt.Errorf("world: bridge: %w", err)
 	}
 	w.bridge = srv
 	return nil
+}
+
+// httpsBridge serves the bridge as a gen-2 one, with a certificate from a
+// CA made for this run.
+func (w *world) httpsBridge(b *emulator.Bridge) (emulator.ServeOptions, error) {
+	ca, err := emulator.NewCA()
+	if err != nil {
+		return emulator.ServeOptions{}, err
+	}
+	cert, err := ca.Issue(b.BridgeID())
+	if err != nil {
+		return emulator.ServeOptions{}, err
+	}
+	w.ca = string(ca.CertPEM())
+	return emulator.ServeOptions{Mode: emulator.ModeGen2, Cert: &cert}, nil
 }
 
 func (w *world) serve(ctx context.Context, cmds <-chan command) error {
