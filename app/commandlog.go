@@ -25,6 +25,10 @@ func (c commandLog) Sent(kind, id string, st hue.State, newest time.Time, err er
 	if kind == "light" {
 		ev = ev.Str("name", c.names[id])
 	}
-	ev.RawJSON("body", st.AppendJSON(nil)).
-		Int64("since_message_ms", time.Since(newest).Milliseconds()).Msg(msg)
+	ev = ev.RawJSON("body", st.AppendJSON(nil))
+	if st.Has(hue.FieldBri) && st.Brightness > 0 {
+		// What a CLIP v2 bridge is sent, in finer steps than bri.
+		ev = ev.Float64("brightness_pct", st.Percent())
+	}
+	ev.Int64("since_message_ms", time.Since(newest).Milliseconds()).Msg(msg)
 }

@@ -216,7 +216,7 @@ func (g *globals) printDemo(a *app.App, emu *emulator.Server) {
 	fmt.Fprintf(w, "  mosquitto_pub -h %s -p %s -t lights -m 200\n", host, port)
 	fmt.Fprintf(w, "  mosquitto_pub -h %s -p %s -t lamp/knob -m 512\n", host, port)
 	fmt.Fprintf(w, "  mosquitto_sub -h %s -p %s -t 'huegate/#' -v\n", host, port)
-	fmt.Fprintf(w, "  curl -s %s/api/%s/lights/1\n", emu.URL, emu.Bridge.Key())
+	fmt.Fprintf(w, "  curl -s %s/api/%s/lights/1\n", emu.HTTPURL, emu.Bridge.Key())
 	fmt.Fprintf(w, "\nEach bridge command is logged below. Ctrl-C stops.\n\n")
 }
 

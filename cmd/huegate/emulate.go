@@ -177,14 +177,13 @@ func (g *globals) printEmulate(srv *emulator.Server, source string, f *emulateFl
 	if srv.Mode != emulator.ModeOld {
 		fmt.Fprintf(w, "  curl -k -H 'hue-application-key: %s' %s%s/light\n", key, srv.URL, emulator.V2ResourcePath)
 	}
-	switch srv.Mode {
-	case emulator.ModeOld:
-		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q}\n", srv.HTTPURL, key)
-	case emulator.ModeGen2:
-		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q}\n", srv.HTTPURL, key)
-		fmt.Fprintf(w, "  or over https with        bridge: {host: %q, username: %q, ca_file: %q}\n", srv.URL, key, caFile)
-	default:
-		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q, ca_file: %q}\n", srv.URL, key, caFile)
+	// The address without a scheme, as for a real bridge: huegate tries
+	// https first, and uses http only on the old bridge, which has none.
+	_, host, _ := strings.Cut(srv.URL, "://")
+	if srv.Mode == emulator.ModeOld {
+		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q}\n", host, key)
+	} else {
+		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q, ca_file: %q}\n", host, key, caFile)
 	}
 }
 

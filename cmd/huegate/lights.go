@@ -55,6 +55,8 @@ same slug get "-<id>" appended.`,
 type listing struct {
 	Bridge string         `json:"bridge"`
 	Host   string         `json:"host"`
+	URL    string         `json:"url"` // where it answered: https first
+	API    string         `json:"api"` // "v1" or "v2" (CLIP v2)
 	Lights []lightEntry   `json:"lights"`
 	Groups []groupEntry   `json:"groups"`
 	Scenes []sceneEntry   `json:"scenes"`
@@ -107,7 +109,10 @@ func (g *globals) lights(ctx context.Context, f lightsFlags) error {
 		}
 		return fmt.Errorf("read the bridge at %s: %w", cfg.Bridges[name].Host, err)
 	}
-	l.Bridge, l.Host = name, cfg.Bridges[name].Host
+	l.Bridge, l.Host, l.URL = name, cfg.Bridges[name].Host, c.Base()
+	if l.API, err = c.API(ctx); err != nil {
+		return fmt.Errorf("read the bridge at %s: %w", cfg.Bridges[name].Host, err)
+	}
 	if f.json {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetEscapeHTML(false)
@@ -240,7 +245,18 @@ func (l *listing) print(w io.Writer) error {
 	for _, s := range l.scenesByGroup() {
 		row(tw, l.groupName(s.Group), s.Name, s.ID, strings.Join(s.Lights, ","))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nRead from %s over %s.\n", l.URL, apiName(l.API))
+	return err
+}
+
+func apiName(api string) string {
+	if api == "v2" {
+		return "CLIP v2"
+	}
+	return "the v1 API"
 }
 
 // scenesByGroup lists scenes in the order of the groups table; scenes of

@@ -42,8 +42,8 @@ func TestLightsPrintsTablesForTheFixture(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if out != fixtureTables {
-		t.Fatalf("got\n%s\nwant\n%s", out, fixtureTables)
+	if want := fixtureTables + "\nRead from " + s.URL + " over the v1 API.\n"; out != want {
+		t.Fatalf("got\n%s\nwant\n%s", out, want)
 	}
 	if n := len(s.Bridge.Requests()); n != 3 {
 		t.Fatalf("%d requests, want 3 (lights, groups, scenes)", n)
