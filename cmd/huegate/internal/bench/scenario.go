@@ -112,8 +112,8 @@ const (
 	ModeHuegate = "huegate" // huegate's pipeline, as `run` wires it, to a v1 bridge over http
 	// ModeHuegateV2 is huegate to a bridge with https and CLIP v2.
 	ModeHuegateV2 = "huegate-v2"
-	ModeNaive   = "naive"   // one bridge call per message (naive.go)
-	ModeBroker  = "broker"  // a subscriber that only counts (rawsub.go): the broker's ceiling
+	ModeNaive     = "naive"  // one bridge call per message (naive.go)
+	ModeBroker    = "broker" // a subscriber that only counts (rawsub.go): the broker's ceiling
 	// ModeMosquittoSub is `mosquitto_sub` draining the flood (mosqsub.go):
 	// the reference subscriber users know.
 	ModeMosquittoSub = "mosquitto_sub"
