@@ -55,6 +55,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
 	}
+	if scheme == "" && cfg.CertSHA256 != "" {
+		// A pin was recorded from the bridge's https: never fall back to
+		// http, where the pin checks nothing and the key goes in clear.
+		scheme = "https"
+	}
 	v2, err := newV2State(cfg.API, scheme)
 	if err != nil {
 		return nil, err
