@@ -41,9 +41,13 @@ type Client struct {
 	idMu  sync.Mutex // one identity check at a time
 	key   string
 	http  *http.Client
-	tout  time.Duration
-	obs   Observer
-	v2    *v2State
+	// once carries PublicConfig, which asks the bridge who it is before
+	// its certificate's name can be checked: on a connection of its own,
+	// never kept, so none opened before identification carries the key.
+	once *http.Client
+	tout time.Duration
+	obs  Observer
+	v2   *v2State
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
@@ -54,6 +58,11 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 3 * time.Second
+	}
+	if scheme == "" && cfg.CertSHA256 != "" {
+		// A pin was recorded from the bridge's https: never fall back to
+		// http, where the pin checks nothing and the key goes in clear.
+		scheme = "https"
 	}
 	v2, err := newV2State(cfg.API, scheme)
 	if err != nil {
@@ -74,6 +83,7 @@ func New(cfg Config) (*Client, error) {
 		key:   cfg.Username,
 		tout:  cfg.Timeout,
 		http:  &http.Client{Transport: transport(cfg, t), CheckRedirect: refuseRedirect},
+		once:  &http.Client{Transport: onceTransport(cfg, t), CheckRedirect: refuseRedirect},
 	}, nil
 }
 
@@ -197,14 +207,14 @@ func (c *Client) request(ctx context.Context, method, path string, body []byte) 
 	if err := c.identify(ctx); err != nil {
 		return nil, err
 	}
-	data, _, err := c.send(ctx, method, path, body, nil)
+	data, _, err := c.send(ctx, c.http, method, path, body, nil)
 	return data, err
 }
 
 // send sends one request with the client's deadline, checks the status
 // before looking at the body, and bounds what it reads. It also returns the
 // TLS state of the connection (nil over http).
-func (c *Client) send(ctx context.Context, method, path string, body []byte, header http.Header) ([]byte, *tls.ConnectionState, error) {
+func (c *Client) send(ctx context.Context, hc *http.Client, method, path string, body []byte, header http.Header) ([]byte, *tls.ConnectionState, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.tout)
 	defer cancel()
 	base, err := c.at.base(ctx)
@@ -223,7 +233,7 @@ func (c *Client) send(ctx context.Context, method, path string, body []byte, hea
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, nil, c.wrap(method, path, certError(unwrapURL(err)))
 	}
@@ -296,4 +306,7 @@ func redact(s, key string) string {
 }
 
 // CloseIdle closes idle connections to the bridge.
-func (c *Client) CloseIdle() { c.http.CloseIdleConnections() }
+func (c *Client) CloseIdle() {
+	c.http.CloseIdleConnections()
+	c.once.CloseIdleConnections()
+}

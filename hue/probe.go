@@ -29,7 +29,7 @@ type BridgeInfo struct {
 // works before pairing; a device that answers it is a Hue bridge.
 func (c *Client) PublicConfig(ctx context.Context) (BridgeInfo, error) {
 	const path = "/api/config"
-	body, state, err := c.send(ctx, http.MethodGet, path, nil, nil)
+	body, state, err := c.send(ctx, c.once, http.MethodGet, path, nil, nil)
 	if err != nil {
 		return BridgeInfo{}, err
 	}

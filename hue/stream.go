@@ -16,14 +16,19 @@ import (
 // keep-alives well within it.
 const streamIdle = 90 * time.Second
 
+// errStreamSilent ends a stream whose bridge said nothing for too long:
+// a timeout, worth connecting again.
+var errStreamSilent = fmt.Errorf("event stream: bridge silent: %w", context.DeadlineExceeded)
+
 // Stream follows the bridge's CLIP v2 event stream. It calls open once the
 // stream is up and changed for every batch that touches a v1 light or
 // group, and returns when the stream ends (an error, ctx, or 90 s of
 // silence). Bridges that have no stream (v1 only, or plain http on current
 // firmware) answer with an error status, and the caller keeps polling.
 func (c *Client) Stream(ctx context.Context, open, changed func()) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	defer cancelCause(nil)
+	cancel := func() { cancelCause(errStreamSilent) }
 	const path = "/eventstream/clip/v2"
 	if err := c.identify(ctx); err != nil {
 		return err
@@ -38,21 +43,29 @@ func (c *Client) Stream(ctx context.Context, open, changed func()) error {
 	}
 	req.Header.Set("hue-application-key", c.key)
 	req.Header.Set("Accept", "text/event-stream")
+	// The answer's header is waited for as long as any request's; after
+	// it, silence is trusted for streamIdle.
+	idle := time.AfterFunc(c.tout, cancel)
+	defer idle.Stop()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if context.Cause(ctx) == errStreamSilent {
+			err = errStreamSilent
+		}
 		return c.wrap(http.MethodGet, path, certError(unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return c.wrap(http.MethodGet, path, &StatusError{Code: resp.StatusCode})
 	}
+	idle.Reset(streamIdle)
 	c.obs.Heard()
 	open()
-	idle := time.AfterFunc(streamIdle, cancel)
-	defer idle.Stop()
 	err = readEvents(resp.Body, func() { idle.Reset(streamIdle) }, func() { c.obs.Heard(); changed() })
-	if ctx.Err() != nil && err != nil {
-		err = fmt.Errorf("event stream: %w", ctx.Err())
+	if cause := context.Cause(ctx); cause == errStreamSilent {
+		err = cause
+	} else if cause != nil && err != nil {
+		err = fmt.Errorf("event stream: %w", cause)
 	}
 	return c.wrap(http.MethodGet, path, err)
 }

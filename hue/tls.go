@@ -31,6 +31,14 @@ func transport(cfg Config, t *trust) *http.Transport {
 	return tr
 }
 
+// onceTransport is transport without keep-alives: a connection used once
+// and closed.
+func onceTransport(cfg Config, t *trust) *http.Transport {
+	tr := transport(cfg, t)
+	tr.DisableKeepAlives = true
+	return tr
+}
+
 // newTrust is how cfg says to check the bridge's certificate: the pin if
 // there is one, else the Hue roots (and bridge.ca_file).
 func newTrust(cfg Config) (*trust, error) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The Hue root certificates, as Signify publishes them ("using https" on its
@@ -86,6 +87,22 @@ func (e *CertError) Error() string {
 // worth a retry, and the value kept until the user acts.
 func (e *CertError) Unwrap() error { return ErrCertUnverified }
 
+// ClockError is a certificate outside its validity by this machine's
+// clock: Hue bridge certificates run from 2017 (or 2025) to 2038 (or 2050),
+// so the clock is the likely fault (a board without a real-time clock
+// before NTP has set it). It is worth a retry, not a final refusal: the
+// handshake fails, so nothing is sent meanwhile.
+type ClockError struct {
+	NotBefore, NotAfter, Now time.Time
+}
+
+func (e *ClockError) Error() string {
+	const day = "2006-01-02"
+	return "the bridge's certificate is valid from " + e.NotBefore.UTC().Format(day) + " to " +
+		e.NotAfter.UTC().Format(day) + " but this machine's clock says " + e.Now.UTC().Format(day) +
+		": check the clock (NTP); huegate keeps trying"
+}
+
 // trust checks a bridge's certificate on every https connection: the pin
 // when there is one (trust on first use, for self-signed bridges), else
 // the chain up to the Hue roots and, once the bridge has said its id, the
@@ -133,16 +150,27 @@ func (t *trust) verifyChain(certs []*x509.Certificate) error {
 	for _, c := range certs[1:] {
 		inter.AddCert(c)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	opts := x509.VerifyOptions{
 		Roots:         t.roots,
 		Intermediates: inter,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	})
+	}
+	_, err := leaf.Verify(opts)
 	if err == nil {
 		return nil
 	}
 	if selfSigned(leaf) {
 		return &CertError{Problem: CertSelfSigned, Detail: err.Error()}
+	}
+	var invalid x509.CertificateInvalidError
+	if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+		// Only the time is wrong if the chain holds at a time within it.
+		opts.CurrentTime = invalid.Cert.NotBefore.Add(time.Second)
+		_, again := leaf.Verify(opts)
+		if again == nil {
+			return &ClockError{NotBefore: invalid.Cert.NotBefore, NotAfter: invalid.Cert.NotAfter, Now: time.Now()}
+		}
+		err = again
 	}
 	var unknown x509.UnknownAuthorityError
 	if errors.As(err, &unknown) {
