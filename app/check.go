@@ -105,6 +105,10 @@ func BridgeProblems(cfg *config.Config) config.Problems {
 		}
 		if b.CertSHA256 != "" && !hue.ValidFingerprint(b.CertSHA256) {
 			p = append(p, key+".cert_sha256: must be the SHA-256 fingerprint (64 hex digits) that `huegate pair` records")
+		} else if _, err := hue.BaseURL(b.Host); err == nil && hue.ValidAPI(b.API) {
+			if _, err := hue.New(clientConfig(b, 1)); err != nil {
+				p = append(p, fmt.Sprintf("%s: %v", key, err)) // ca_file unreadable, api v2 over http://
+			}
 		}
 	}
 	return p

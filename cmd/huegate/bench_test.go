@@ -48,7 +48,7 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s misses a bar: %+v", r.Scenario, r)
 		}
 	}
-	if strings.Join(got, " ") != "slider/huegate slider/naive room/huegate room/naive" {
+	if strings.Join(got, " ") != "slider/huegate slider/huegate-v2 slider/naive room/huegate room/huegate-v2 room/naive" {
 		t.Fatalf("rows %v", got)
 	}
 

@@ -100,7 +100,10 @@ func (g *globals) lights(ctx context.Context, f lightsFlags) error {
 	if p := app.BridgeProblems(cfg); len(p) > 0 {
 		return invalidConfig(cfg, p)
 	}
-	c := app.Clients(cfg)[name]
+	c, ok := app.Clients(cfg)[name]
+	if !ok {
+		return invalidConfig(cfg, config.Problems{cfg.BridgeKey(name) + ": cannot be reached with these keys"})
+	}
 	defer c.CloseIdle()
 	l, err := readListing(ctx, c)
 	if err != nil {
