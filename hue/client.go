@@ -125,7 +125,7 @@ func parseHost(host string) (scheme, hostport string, err error) {
 // bridges redirect http to https.
 func refuseRedirect(req *http.Request, _ []*http.Request) error {
 	if req.URL.Scheme == "https" {
-		return fmt.Errorf("%w to https: set bridge.host to https://<address> and pair again", ErrRedirect)
+		return fmt.Errorf("%w to https: write bridge.host without http:// (huegate then uses https) and pair again", ErrRedirect)
 	}
 	return ErrRedirect
 }

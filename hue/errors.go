@@ -63,7 +63,7 @@ var ErrTooLarge = errors.New("bridge answer too large")
 // authority vouches for, with no pin set. Bridges use a private CA and no IP
 // address in their certificate, so only the pin can: retrying cannot help.
 var ErrCertUnverified = errors.New("bridge certificate cannot be verified: an https bridge needs " +
-	"bridge.cert_sha256, which `huegate pair --host https://<bridge>` records")
+	"bridge.cert_sha256, which `huegate pair --host <bridge>` records")
 
 // Retryable reports whether sending the same command again later may succeed.
 // Unauthorized, unknown resources, invalid values, other 4xx answers, a

@@ -32,8 +32,9 @@ func newDiscoverCmd(g *globals) *cobra.Command {
 		Short: "Find Hue bridges on the local network",
 		Long: `Find Hue bridges on the local network over mDNS (_hue._tcp, as the Hue app
 does), and print each one's host, name, bridge id, model and API version.
-The host is what to give ` + "`huegate pair --host`" + `: bridges that announce https
-are listed as https://<ip>, so pairing pins their certificate.
+The host is what to give ` + "`huegate pair --host`" + `: an IP (or IP:port), without a
+scheme, since huegate tries https first and uses plain http only for a
+bridge that has no https.
 
 When no bridge answers over mDNS (multicast blocked, another subnet), huegate
 asks the Hue cloud (discovery.meethue.com) instead: that needs internet

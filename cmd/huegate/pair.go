@@ -39,18 +39,22 @@ when asked, and huegate asks for a key every second until it gets one or
 --timeout passes. It then writes bridge.host and bridge.username into the
 config file (creating it if absent), keeps every other key and comment, and
 leaves the file readable by you only (mode 0600). The key is not printed
-unless --print-key.
+unless --print-key. It also writes bridge.clientkey, the key the
+Entertainment API needs (a secret like the API key).
 
-For an https bridge (--host https://...), the certificate's SHA-256
-fingerprint is saved as bridge.cert_sha256 and checked on every later
-connection (trust on first use). If the bridge at the same host later shows
-another certificate, huegate refuses it; pair again with --trust-new-cert
-only if you reset or replaced the bridge.
+A host without a scheme is tried over https first. The bridge's certificate
+must come from the Hue root CA (or bridge.ca_file) and name the bridge's id;
+anything else is refused before a key is asked for. An older bridge with a
+self-signed certificate has its certificate's SHA-256 fingerprint saved as
+bridge.cert_sha256 and checked on every later connection (trust on first
+use). If it later shows another certificate, huegate refuses it; pair again
+with --trust-new-cert only if you reset or replaced the bridge. Plain http is
+used only for a bridge that has no https, with a warning.
 
 Without --host, the host already in the config file is paired again (a new
 key for the same bridge).`,
 		Example: `  huegate pair --host 192.168.1.2
-  huegate pair --host https://192.168.1.2 --config /etc/huegate/config.yaml
+  huegate pair --host 192.168.1.2 --config /etc/huegate/config.yaml
   huegate pair --host 192.168.1.3 --bridge upstairs
   sudo huegate pair --config /etc/huegate/config.yaml   # the bridge.host in the file`,
 		Args: cobra.NoArgs,
