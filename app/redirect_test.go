@@ -47,7 +47,7 @@ func TestARedirectAtStartIsWaitedOut(t *testing.T) {
 	if errors.As(err, &ce) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("start ended with %v, want it still waiting when cancelled", err)
 	}
-	if !strings.Contains(logs.String(), "set bridge.host to https://") {
+	if !strings.Contains(logs.String(), "write bridge.host without http://") {
 		t.Fatalf("the log does not say what to change:\n%s", logs.String())
 	}
 }
