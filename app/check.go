@@ -259,5 +259,6 @@ func clientConfig(b config.Bridge, conns int) hue.Config {
 	return hue.Config{
 		Host: b.Host, Username: b.Username, Timeout: b.Timeout, CertSHA256: b.CertSHA256,
 		CAFile: b.CAFile, API: b.API, MaxConns: conns,
+		ClientKey: b.ClientKey, StreamPort: b.StreamPort,
 	}
 }

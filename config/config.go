@@ -41,6 +41,7 @@ type Bridge struct {
 	CAFile       string // PEM roots trusted besides the Hue roots
 	ClientKey    string // the Entertainment API's key from pairing: a secret
 	API          string // "auto", "v1" or "v2"
+	StreamPort   int    // UDP port of the Entertainment stream (2100 on a real bridge)
 }
 
 // MQTT is the broker connection.
@@ -79,6 +80,7 @@ var defaults = map[string]any{
 	"bridge.ca_file":            "",
 	"bridge.clientkey":          "",
 	"bridge.api":                "auto",
+	"bridge.stream_port":        2100,
 	"mqtt.broker":               "tcp://127.0.0.1:1883",
 	"mqtt.client_id":            "huegate",
 	"mqtt.username":             "",
@@ -101,12 +103,12 @@ var defaults = map[string]any{
 }
 
 // bridgeKeys are the keys of one bridge, in `bridge:` or `bridges.<name>:`.
-var bridgeKeys = []string{"host", "username", "light_rate", "group_rate", "workers", "timeout", "poll_interval", "cert_sha256", "ca_file", "clientkey", "api"}
+var bridgeKeys = []string{"host", "username", "light_rate", "group_rate", "workers", "timeout", "poll_interval", "cert_sha256", "ca_file", "clientkey", "api", "stream_port"}
 
 // mappingKeys are the keys one mapping may have.
 var mappingKeys = map[string]bool{
 	"topic": true, "bridge": true, "lights": true, "groups": true, "range": true,
-	"transition": true, "debounce": true, "sync": true,
+	"transition": true, "debounce": true, "sync": true, "stream": true, "stream_idle": true,
 }
 
 // DefaultTransition is used when a mapping gives none: quicker than the

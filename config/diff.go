@@ -62,6 +62,7 @@ func bridgeChanges(a, b Bridge) []string {
 	c.add("ca_file", a.CAFile != b.CAFile)
 	c.add("clientkey", a.ClientKey != b.ClientKey)
 	c.add("api", a.API != b.API)
+	c.add("stream_port", a.StreamPort != b.StreamPort)
 	return c
 }
 

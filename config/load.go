@@ -277,6 +277,7 @@ func (r *reader) bridge(p string) Bridge {
 		CAFile:       strings.TrimSpace(r.str(p + ".ca_file")),
 		ClientKey:    strings.TrimSpace(r.str(p + ".clientkey")),
 		API:          strings.ToLower(strings.TrimSpace(r.str(p + ".api"))),
+		StreamPort:   r.int(p + ".stream_port"),
 	}
 }
 

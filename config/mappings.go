@@ -53,6 +53,13 @@ func (r *reader) mapping(key string, raw map[string]any) mapping.Mapping {
 	if v, ok := raw["debounce"]; ok {
 		m.Debounce = r.durValue(key+".debounce", v)
 	}
+	if v, ok := raw["stream"]; ok {
+		m.Stream = r.itemString(key+".stream", v)
+	}
+	m.StreamIdle = mapping.DefaultStreamIdle
+	if v, ok := raw["stream_idle"]; ok {
+		m.StreamIdle = r.durValue(key+".stream_idle", v)
+	}
 	if v, ok := raw["sync"]; ok {
 		b, err := cast.ToBoolE(v)
 		if err != nil {

@@ -59,6 +59,9 @@ func validateBridge(key string, b Bridge) Problems {
 	if b.PollInterval <= 0 {
 		p = append(p, fmt.Sprintf("%s.poll_interval: must be above 0, got %v", key, b.PollInterval))
 	}
+	if b.StreamPort < 1 || b.StreamPort > 65535 {
+		p = append(p, fmt.Sprintf("%s.stream_port: must be a UDP port 1..65535, got %d", key, b.StreamPort))
+	}
 	return p
 }
 
@@ -118,8 +121,11 @@ func validateMappings(c *Config) Problems {
 
 func validateMapping(c *Config, key string, m mapping.Mapping) Problems {
 	var p Problems
-	if len(m.Lights)+len(m.Groups) == 0 {
-		p = append(p, key+": needs at least one light (lights: [\"Desk lamp\", 3]) or group")
+	if len(m.Lights)+len(m.Groups) == 0 && m.Stream == "" {
+		p = append(p, key+": needs at least one light (lights: [\"Desk lamp\", 3]), group or stream area")
+	}
+	if m.StreamIdle <= 0 && m.Stream != "" {
+		p = append(p, fmt.Sprintf("%s.stream_idle: must be above zero, got %v", key, m.StreamIdle))
 	}
 	if !m.Range.Valid() {
 		p = append(p, fmt.Sprintf("%s.range: min %v must be below max %v", key, m.Range.Min, m.Range.Max))

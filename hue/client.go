@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/huegate/huegate/hue/entertainment"
 )
 
 // maxBody bounds what huegate reads from the bridge. A full /api dump of a
@@ -26,6 +28,8 @@ type Config struct {
 	Timeout    time.Duration // per request; default 3 s
 	CertSHA256 string        // pinned certificate fingerprint for self-signed https bridges
 	CAFile     string        // PEM roots trusted besides the Hue roots; "" for none
+	ClientKey  string        // the Entertainment stream's key (bridge.clientkey); "" if none
+	StreamPort int           // UDP port of the Entertainment stream; default 2100
 	API        string        // "auto" (or ""), "v1" or "v2"
 	MaxConns   int           // concurrent connections; default 6 (workers, a poll, the event stream)
 	Observer   Observer      // hears every request's outcome; nil for none
@@ -48,6 +52,9 @@ type Client struct {
 	tout time.Duration
 	obs  Observer
 	v2   *v2State
+
+	clientKey  string
+	streamPort int
 }
 
 // New checks cfg and returns a client. It does not contact the bridge.
@@ -75,15 +82,21 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	if cfg.StreamPort <= 0 {
+		cfg.StreamPort = entertainment.Port
+	}
 	return &Client{
 		at:    newEndpoint(scheme, hostport, cfg.Timeout, cfg.PlainHTTP),
 		trust: t,
 		v2:    v2,
 		obs:   cfg.Observer,
 		key:   cfg.Username,
-		tout:  cfg.Timeout,
-		http:  &http.Client{Transport: transport(cfg, t), CheckRedirect: refuseRedirect},
-		once:  &http.Client{Transport: onceTransport(cfg, t), CheckRedirect: refuseRedirect},
+
+		clientKey:  cfg.ClientKey,
+		streamPort: cfg.StreamPort,
+		tout:       cfg.Timeout,
+		http:       &http.Client{Transport: transport(cfg, t), CheckRedirect: refuseRedirect},
+		once:       &http.Client{Transport: onceTransport(cfg, t), CheckRedirect: refuseRedirect},
 	}, nil
 }
 

@@ -13,6 +13,7 @@ const (
 	OpGroups   Op = "groups"
 	OpScenes   Op = "scenes"
 	OpConfig   Op = "config"
+	OpArea     Op = "area" // starting or stopping an entertainment area
 )
 
 // Observer hears how each of a Client's requests ended: metrics time them

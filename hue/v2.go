@@ -47,6 +47,7 @@ type v2State struct {
 	v1Groups    map[string]Group
 	triedGroups map[string]bool
 	recent      recentReads
+	appID       string // this application's id, once asked
 }
 
 // newV2State reads bridge.api for a bridge reached by scheme: "http",
@@ -194,20 +195,26 @@ func (c *Client) v2do(ctx context.Context, method, path string, body []byte) ([]
 // 429 and 5xx bodies are not read: they can be HTML, and say nothing more
 // than the status.
 func (c *Client) v2send(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	code, data, _, err := c.v2round(ctx, method, path, body)
+	return code, data, err
+}
+
+// v2round is v2send that also returns the answer's header.
+func (c *Client) v2round(ctx context.Context, method, path string, body []byte) (int, []byte, http.Header, error) {
 	select {
 	case c.v2.slots <- struct{}{}:
 	case <-ctx.Done():
-		return 0, nil, c.wrap(method, path, ctx.Err())
+		return 0, nil, nil, c.wrap(method, path, ctx.Err())
 	}
 	defer func() { <-c.v2.slots }()
 	if err := c.identify(ctx); err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.tout)
 	defer cancel()
 	base, err := c.at.base(ctx)
 	if err != nil {
-		return 0, nil, c.wrap(method, path, err)
+		return 0, nil, nil, c.wrap(method, path, err)
 	}
 	var rd io.Reader
 	if body != nil {
@@ -215,7 +222,7 @@ func (c *Client) v2send(ctx context.Context, method, path string, body []byte) (
 	}
 	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
-		return 0, nil, c.wrap(method, path, err)
+		return 0, nil, nil, c.wrap(method, path, err)
 	}
 	req.Header.Set("hue-application-key", c.key)
 	req.Header.Set("Accept", "application/json")
@@ -224,21 +231,21 @@ func (c *Client) v2send(ctx context.Context, method, path string, body []byte) (
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, c.wrap(method, path, certError(unwrapURL(err)))
+		return 0, nil, nil, c.wrap(method, path, certError(unwrapURL(err)))
 	}
 	defer resp.Body.Close()
 	if busy(resp.StatusCode) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-		return resp.StatusCode, nil, nil
+		return resp.StatusCode, nil, resp.Header, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return 0, nil, c.wrap(method, path, err)
+		return 0, nil, nil, c.wrap(method, path, err)
 	}
 	if len(data) > maxBody {
-		return 0, nil, c.wrap(method, path, ErrTooLarge)
+		return 0, nil, nil, c.wrap(method, path, ErrTooLarge)
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, resp.Header, nil
 }
 
 func busy(code int) bool { return code == http.StatusTooManyRequests || code >= 500 }

@@ -16,7 +16,17 @@ type Mapping struct {
 	Transition time.Duration
 	Debounce   time.Duration
 	Sync       bool
+	// Stream names an entertainment area (by name or v2 id): values go to
+	// its lights over the Entertainment stream instead of REST.
+	Stream string
+	// StreamIdle is how long a stream is held without a change before the
+	// area is stopped and its lights go back to REST.
+	StreamIdle time.Duration
 }
+
+// DefaultStreamIdle is how long a streamed mapping holds its area after
+// the last change.
+const DefaultStreamIdle = 5 * time.Second
 
 // Ref names a Hue light or group either by its name or by its numeric id.
 type Ref struct {

@@ -46,7 +46,7 @@ func (m *Metrics) Bridge(name string, probe func(context.Context) error) hue.Obs
 
 // ops are the operations with series of their own, so each shows (at zero)
 // before it first happens.
-var ops = []hue.Op{hue.OpSetLight, hue.OpSetGroup, hue.OpLights, hue.OpGroups, hue.OpScenes, hue.OpConfig}
+var ops = []hue.Op{hue.OpSetLight, hue.OpSetGroup, hue.OpLights, hue.OpGroups, hue.OpScenes, hue.OpConfig, hue.OpArea}
 
 // observer is one bridge's hue.Observer.
 type observer struct {
