@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -29,6 +30,10 @@ func (benchBridge) BridgeConfig(context.Context) (hue.BridgeConfig, error) {
 func (benchBridge) Stream(ctx context.Context, _, _ func()) error {
 	<-ctx.Done()
 	return ctx.Err()
+}
+func (benchBridge) Areas(context.Context) ([]hue.Area, error) { return nil, nil }
+func (benchBridge) OpenArea(context.Context, string) (*hue.AreaStream, error) {
+	return nil, errors.New("no entertainment areas")
 }
 
 type benchBroker struct{}

@@ -31,6 +31,10 @@ type Bridge interface {
 	// and changed when a light or group changed, until it fails or ctx
 	// ends. A bridge without one returns an error; the mirror then polls.
 	Stream(ctx context.Context, open, changed func()) error
+	// Areas lists the entertainment areas; OpenArea starts one (by its v2
+	// id) and opens its Entertainment stream.
+	Areas(ctx context.Context) ([]hue.Area, error)
+	OpenArea(ctx context.Context, id string) (*hue.AreaStream, error)
 }
 
 // Broker is what the gateway needs from MQTT (*mqtt.Client). Subscribe and
@@ -150,6 +154,7 @@ func (g *Gateway) Start(ctx context.Context, ms []mapping.Mapping) error {
 	wctx, cancel := context.WithCancel(context.Background())
 	g.cancel = cancel
 	for _, p := range g.pools {
+		p.startSpawning(wctx, &g.workers)
 		for range p.workers {
 			g.workers.Go(func() { p.run(wctx) })
 		}
@@ -246,6 +251,9 @@ func (g *Gateway) handle(msg mqtt.Message) {
 	}
 	st := r.command(level)
 	now := time.Now()
+	if r.stream != nil && r.stream.set(st, now) {
+		return
+	}
 	for _, s := range r.slots {
 		if r.pool.set(s, st, r.m.Debounce, now) {
 			g.events.Coalesced(msg.Topic)
@@ -279,6 +287,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	defer g.mu.Unlock()
 	if g.closed.Swap(true) {
 		return nil
+	}
+	for _, p := range g.pools {
+		p.stopStreams(ctx) // their final values go to the slots flushed next
 	}
 	var err error
 	for _, p := range g.pools {

@@ -67,6 +67,10 @@ type pool struct {
 	idle    chan struct{} // closed and replaced whenever nothing is pending
 	pending int           // slots dirty, queued, in flight or waiting
 	pause   pauser
+
+	areas map[string]*areaStream // by area id; live as long as the pool
+	ctx   context.Context        // the workers' context, for area sessions
+	wg    *sync.WaitGroup        // the gateway's workers, which Shutdown waits for
 }
 
 type slotKey struct {
@@ -85,6 +89,7 @@ func newPool(b Bridge, cfg BridgeOptions, log zerolog.Logger, ev Events) *pool {
 		events:  ev,
 		warn:    newRateLog(log, 5, 10*time.Second),
 		slots:   make(map[slotKey]*slot),
+		areas:   make(map[string]*areaStream),
 		ready:   make(chan struct{}, 1),
 		idle:    make(chan struct{}),
 		pause:   pauser{min: 100 * time.Millisecond, max: time.Second},

@@ -3,19 +3,23 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
+	"github.com/rs/zerolog"
 )
 
 // route is one mapping, ready for the message path: its topic's range and
 // transition, and the slots it drives.
 type route struct {
-	m     mapping.Mapping
-	pool  *pool
-	tt    uint16
-	slots []*slot
-	echo  echoes // huegate's own sync publishes, to be ignored when they come back
+	m      mapping.Mapping
+	pool   *pool
+	tt     uint16
+	slots  []*slot
+	echo   echoes      // huegate's own sync publishes, to be ignored when they come back
+	stream *areaStream // nil unless the mapping streams to an entertainment area
 }
 
 // table maps each subscribed topic to its route. It is replaced whole on a
@@ -35,7 +39,7 @@ func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error
 		if inv[name] == nil {
 			inv[name] = &nameCache{bridge: p.bridge}
 		}
-		r, err := newRoute(ctx, m, p, inv[name])
+		r, err := newRoute(ctx, m, p, inv[name], g.log)
 		if err != nil {
 			return nil, fmt.Errorf("mappings[%d] (%s): %w", i, m.Topic, err)
 		}
@@ -47,8 +51,13 @@ func (g *Gateway) build(ctx context.Context, ms []mapping.Mapping) (table, error
 	return t, nil
 }
 
-func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *nameCache) (*route, error) {
+func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *nameCache, log zerolog.Logger) (*route, error) {
 	r := &route{m: m, pool: p, tt: m.TransitionTime()}
+	if m.Stream != "" {
+		if err := r.addStream(ctx, inv, log); err != nil {
+			return nil, err
+		}
+	}
 	if len(m.Lights) > 0 {
 		known, err := inv.lights(ctx)
 		if err != nil {
@@ -83,6 +92,8 @@ type nameCache struct {
 	bridge    Bridge
 	lightList []mapping.Named
 	groupList []mapping.Named
+	areaList  []hue.Area
+	areaErr   error
 }
 
 func (inv *nameCache) lights(ctx context.Context) ([]mapping.Named, error) {
@@ -124,4 +135,57 @@ func (r *route) command(l mapping.Level) hue.State {
 		st.Bri, st.Brightness = l.Bri, l.Pct
 	}
 	return st
+}
+
+// addStream resolves the mapping's entertainment area. Its lights become
+// the route's slots (for REST when the area cannot stream). An area the
+// bridge does not have is an error unless the mapping also names lights or
+// groups, which then take the values over REST; so is a bridge that cannot
+// list areas (an old one, over v1).
+func (r *route) addStream(ctx context.Context, inv *nameCache, log zerolog.Logger) error {
+	m := r.m
+	a, err := inv.area(ctx, m.Stream)
+	if err != nil {
+		if len(m.Lights)+len(m.Groups) == 0 {
+			return err
+		}
+		log.Warn().Err(err).Str("topic", m.Topic).Msg("stream area not found; values go over REST to the mapping's lights and groups")
+		return nil
+	}
+	if len(m.Lights)+len(m.Groups) > 0 {
+		log.Warn().Str("topic", m.Topic).Msg("the mapping names a stream area and lights or groups: the area's lights take the values, the lights and groups too")
+	}
+	for _, id := range a.Lights() {
+		r.slots = append(r.slots, r.pool.slot(kindLight, id))
+	}
+	if a.ID == "" {
+		log.Warn().Str("topic", m.Topic).Str("area", a.Name).Msg("this bridge has no CLIP v2 (an old bridge, or http://), so it cannot stream; values go over REST")
+		return nil
+	}
+	r.stream = r.pool.areaStream(a, m.StreamIdle)
+	return nil
+}
+
+// area finds an entertainment area by v2 id, v1 id or name.
+func (inv *nameCache) area(ctx context.Context, ref string) (hue.Area, error) {
+	if inv.areaList == nil && inv.areaErr == nil {
+		inv.areaList, inv.areaErr = inv.bridge.Areas(ctx)
+		if inv.areaErr != nil {
+			inv.areaErr = fmt.Errorf("read entertainment areas from the bridge: %w", inv.areaErr)
+		}
+	}
+	if inv.areaErr != nil {
+		return hue.Area{}, inv.areaErr
+	}
+	var names []string
+	for _, a := range inv.areaList {
+		if a.ID == ref || a.IDv1 == ref || strings.EqualFold(a.Name, ref) {
+			return a, nil
+		}
+		names = append(names, strconv.Quote(a.Name))
+	}
+	if len(names) == 0 {
+		return hue.Area{}, fmt.Errorf("stream %q: the bridge has no entertainment areas (make one in the Hue app: Settings, Entertainment areas)", ref)
+	}
+	return hue.Area{}, fmt.Errorf("stream %q: no such entertainment area (the bridge has %s)", ref, strings.Join(names, ", "))
 }

@@ -151,3 +151,26 @@ func HSToXY(hue, sat float64) (x, y float64, ok bool) {
 	m := 1 - c
 	return RGBToXY((r+m)*255, (g+m)*255, (b+m)*255)
 }
+
+// MiredToXY is the CIE xy of a colour temperature in mired on the
+// Planckian locus (Kim et al.'s cubic fit, 1667-25000 K): the colour a
+// white-ambiance light shows, for a stream that carries xy only.
+func MiredToXY(mired float64) (x, y float64) {
+	t := min(max(1e6/max(mired, 1), 1667), 25000)
+	t2, t3 := t*t, t*t*t
+	if t <= 4000 {
+		x = -0.2661239e9/t3 - 0.2343589e6/t2 + 0.8776956e3/t + 0.179910
+	} else {
+		x = -3.0258469e9/t3 + 2.1070379e6/t2 + 0.2226347e3/t + 0.240390
+	}
+	x2, x3 := x*x, x*x*x
+	switch {
+	case t <= 2222:
+		y = -1.1063814*x3 - 1.34811020*x2 + 2.18555832*x - 0.20219683
+	case t <= 4000:
+		y = -0.9549476*x3 - 1.37418593*x2 + 2.09137015*x - 0.16748867
+	default:
+		y = 3.0817580*x3 - 5.87338670*x2 + 3.75112997*x - 0.37001483
+	}
+	return x, y
+}

@@ -23,3 +23,14 @@ func TestHueAndSaturationGiveTheColourTheyName(t *testing.T) {
 		}
 	}
 }
+
+// Known points of the Planckian locus: 2700 K (370 mired) and 6500 K
+// (154 mired) to three decimals.
+func TestMiredToXY(t *testing.T) {
+	for _, c := range []struct{ mired, x, y float64 }{{370, 0.460, 0.411}, {154, 0.313, 0.324}} {
+		x, y := MiredToXY(c.mired)
+		if math.Abs(x-c.x) > 0.002 || math.Abs(y-c.y) > 0.002 {
+			t.Errorf("%v mired: (%.4f, %.4f), want (%.3f, %.3f)", c.mired, x, y, c.x, c.y)
+		}
+	}
+}

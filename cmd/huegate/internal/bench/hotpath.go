@@ -90,3 +90,7 @@ func (freeBridge) BridgeConfig(context.Context) (hue.BridgeConfig, error) {
 	return hue.BridgeConfig{}, nil
 }
 func (freeBridge) Stream(ctx context.Context, _, _ func()) error { <-ctx.Done(); return ctx.Err() }
+func (freeBridge) Areas(context.Context) ([]hue.Area, error)     { return nil, nil }
+func (freeBridge) OpenArea(context.Context, string) (*hue.AreaStream, error) {
+	return nil, errors.New("no entertainment areas")
+}

@@ -1,0 +1,53 @@
+package gateway
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+)
+
+// areaStream returns the stream of an entertainment area, creating it once:
+// like slots, it outlives a reload that keeps its area.
+func (p *pool) areaStream(a hue.Area, idle time.Duration) *areaStream {
+	p.mu.Lock()
+	s := p.areas[a.ID]
+	if s == nil {
+		s = newAreaStream(p, a, idle)
+		p.areas[a.ID] = s
+	}
+	p.mu.Unlock()
+	s.mu.Lock()
+	s.idle = idle
+	s.mu.Unlock()
+	return s
+}
+
+// startSpawning lets area sessions run, in ctx, counted in wg.
+func (p *pool) startSpawning(ctx context.Context, wg *sync.WaitGroup) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ctx, p.wg = ctx, wg
+}
+
+// spawn runs f in its own goroutine, which Shutdown waits for.
+func (p *pool) spawn(f func(ctx context.Context)) {
+	p.mu.Lock()
+	ctx, wg := p.ctx, p.wg
+	p.mu.Unlock()
+	wg.Go(func() { f(ctx) })
+}
+
+// stopStreams ends every area's session, bounded by ctx.
+func (p *pool) stopStreams(ctx context.Context) {
+	p.mu.Lock()
+	areas := make([]*areaStream, 0, len(p.areas))
+	for _, s := range p.areas {
+		areas = append(areas, s)
+	}
+	p.mu.Unlock()
+	for _, s := range areas {
+		s.shutdown(ctx)
+	}
+}

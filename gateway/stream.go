@@ -1,0 +1,310 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/huegate/huegate/hue"
+	"github.com/huegate/huegate/hue/entertainment"
+	"github.com/huegate/huegate/mapping"
+	"github.com/rs/zerolog"
+)
+
+// Stream timing. A frame goes out every frameEvery while values change and
+// for hotFor after the last change (UDP may drop any one frame, so the
+// final picture is repeated), then one every keepAlive until the mapping's
+// stream_idle passes, well inside the bridge's 10 s silence limit.
+const (
+	frameEvery  = 20 * time.Millisecond // 50 frames/s
+	hotFor      = time.Second
+	keepAlive   = 500 * time.Millisecond
+	openTimeout = 5 * time.Second // start, handshake and the reads before them
+	retryStream = 30 * time.Second
+)
+
+// d65 is the white point a light without a colour streams with.
+var d65 = [2]float64{0.3127, 0.3290}
+
+// areaStream carries one entertainment area's values to its lights over the
+// Entertainment stream: the first value starts the area, frames carry the
+// newest picture, and after idle without a change the area is stopped and
+// the final value is sent to each light over REST. When the area cannot
+// stream, values go to the lights' slots as for any mapping.
+type areaStream struct {
+	pool  *pool
+	area  hue.Area
+	slots map[string]*slot // each light's REST slot: fallback and the final value
+	idle  time.Duration
+	log   zerolog.Logger
+
+	mu      sync.Mutex
+	base    map[string]hue.State // each light as last read or left by a stream
+	cmd     map[string]hue.State // commands not yet carried over to REST
+	changed time.Time            // arrival of the newest value
+	version uint64               // bumped by every value
+	session chan struct{}        // closed when the running session ends; nil if none
+	retryAt time.Time            // values go over REST until then, after a failure
+	warned  map[hue.Cause]bool   // causes already logged since the last success
+	closed  bool
+	quit    chan struct{} // closed by shutdown
+}
+
+func newAreaStream(p *pool, a hue.Area, idle time.Duration) *areaStream {
+	s := &areaStream{
+		pool: p, area: a, idle: idle,
+		slots:  make(map[string]*slot),
+		base:   make(map[string]hue.State),
+		cmd:    make(map[string]hue.State),
+		warned: make(map[hue.Cause]bool),
+		quit:   make(chan struct{}),
+		log:    p.log.With().Str("area", a.Name).Logger(),
+	}
+	for _, l := range a.Lights() {
+		s.slots[l] = p.slot(kindLight, l)
+	}
+	return s
+}
+
+// set takes a value for every light of the area. It never blocks: it
+// records the value and wakes (or starts) the session. It reports false
+// when the area is not streaming for now; the caller then sends over REST.
+func (s *areaStream) set(st hue.State, now time.Time) bool {
+	return s.setLights(s.area.Lights(), st, now)
+}
+
+func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || now.Before(s.retryAt) {
+		return false
+	}
+	for _, l := range lights {
+		c := s.cmd[l]
+		c.Merge(st)
+		s.cmd[l] = c
+	}
+	s.changed = now
+	s.version++
+	if s.session == nil {
+		done := make(chan struct{})
+		s.session = done
+		s.pool.spawn(func(ctx context.Context) { s.run(ctx, done) })
+	}
+	return true
+}
+
+// run is one session: open, stream until idle, stop.
+func (s *areaStream) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	st, err := s.open(ctx)
+	if err != nil {
+		s.fail(err)
+		return
+	}
+	err = s.pump(ctx, st)
+	s.finish(st, err)
+}
+
+func (s *areaStream) open(ctx context.Context) (*hue.AreaStream, error) {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	if err := s.readLights(ctx); err != nil {
+		return nil, err
+	}
+	st, err := s.pool.bridge.OpenArea(ctx, s.area.ID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	clear(s.warned)
+	s.mu.Unlock()
+	s.log.Info().Msg("streaming to entertainment area")
+	return st, nil
+}
+
+// readLights takes each light's state as the base of the picture, so a
+// brightness-only value keeps the light's colour.
+func (s *areaStream) readLights(ctx context.Context) error {
+	lights, err := s.pool.bridge.Lights(ctx)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range lights {
+		if _, ok := s.slots[l.ID]; ok {
+			s.base[l.ID] = baseOf(l.State)
+		}
+	}
+	return nil
+}
+
+// baseOf is a light's read state as a picture: on, brightness and xy.
+func baseOf(ls hue.LightState) hue.State {
+	st := hue.State{Fields: hue.FieldOn | hue.FieldBri | hue.FieldXY, On: ls.On, Bri: ls.Bri, Brightness: ls.Brightness, XY: d65}
+	switch {
+	case ls.ColorMode == "ct" && ls.CT > 0:
+		st.XY[0], st.XY[1] = mapping.MiredToXY(float64(ls.CT))
+	case ls.ColorMode == "hs":
+		if x, y, ok := mapping.HSToXY(float64(ls.Hue), float64(ls.Sat)); ok {
+			st.XY = [2]float64{x, y}
+		}
+	case len(ls.XY) == 2:
+		st.XY = [2]float64{float64(ls.XY[0]), float64(ls.XY[1])}
+	}
+	return st
+}
+
+// pump sends frames until the area has been idle, the stream fails or the
+// gateway stops.
+func (s *areaStream) pump(ctx context.Context, st *hue.AreaStream) error {
+	t := time.NewTicker(frameEvery)
+	defer t.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.quit:
+			return nil
+		case now := <-t.C:
+			chs, changed, idle := s.frame(now)
+			if idle {
+				return nil
+			}
+			if now.Sub(changed) >= hotFor && now.Sub(last) < keepAlive {
+				continue
+			}
+			if err := st.Send(chs); err != nil {
+				return err
+			}
+			last = now
+		}
+	}
+}
+
+// frame is the picture now; idle says the area has been quiet for idle, in
+// which case the session is over: a value that arrives while it stops goes
+// over REST with the final ones, and the next starts a new session.
+func (s *areaStream) frame(now time.Time) (chs []entertainment.Channel, changed time.Time, idle bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.changed) >= s.idle {
+		return nil, s.changed, true
+	}
+	for _, ch := range s.area.Channels {
+		if len(ch.Lights) == 0 {
+			continue
+		}
+		chs = append(chs, s.channel(ch.ID, ch.Lights[0]))
+	}
+	return chs, s.changed, false
+}
+
+// channel is one light's picture: its base merged with what was sent since.
+// Callers hold s.mu.
+func (s *areaStream) channel(id uint8, light string) entertainment.Channel {
+	p := s.base[light]
+	if p.Fields == 0 {
+		p = hue.State{Fields: hue.FieldOn | hue.FieldXY, On: true, XY: d65}
+	}
+	p.Merge(s.cmd[light])
+	xy := p.XY
+	switch {
+	case p.Has(hue.FieldXY):
+	case p.Has(hue.FieldCT):
+		xy[0], xy[1] = mapping.MiredToXY(float64(p.CT))
+	case p.Has(hue.FieldHue):
+		if x, y, ok := mapping.HSToXY(float64(p.Hue), float64(p.Sat)); ok {
+			xy = [2]float64{x, y}
+		}
+	}
+	bri := 0.0
+	if p.On {
+		bri = p.Percent() / 100
+	}
+	return entertainment.Channel{ID: id, A: entertainment.Unit(xy[0]), B: entertainment.Unit(xy[1]), C: entertainment.Unit(bri)}
+}
+
+// fail is a session that could not open: one log line per cause, REST for
+// a while, and the newest value over REST now.
+func (s *areaStream) fail(err error) {
+	var se *hue.StreamError
+	cause := hue.Cause("bridge")
+	if errors.As(err, &se) {
+		cause = se.Cause
+	}
+	s.mu.Lock()
+	logIt := !s.warned[cause]
+	s.warned[cause] = true
+	s.retryAt = time.Now().Add(retryStream)
+	s.mu.Unlock()
+	if logIt {
+		s.log.Warn().Err(err).Msg("cannot stream to the entertainment area; values go over REST")
+	}
+	s.toREST()
+}
+
+// finish ends a session: close the stream, stop the area, and send each
+// light its final value over REST, so the bridge's state (and the Hue app)
+// shows what the lights show.
+func (s *areaStream) finish(st *hue.AreaStream, err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Warn().Err(err).Msg("the stream to the entertainment area failed; values go over REST")
+		s.mu.Lock()
+		s.retryAt = time.Now().Add(retryStream)
+		s.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	if e := st.Close(ctx); e != nil {
+		s.log.Warn().Err(e).Msg("stopping the entertainment area failed")
+	} else {
+		s.log.Info().Msg("entertainment area stopped")
+	}
+	s.toREST()
+}
+
+// toREST moves the commands not yet sent over REST into the lights' slots,
+// and ends the session so the next value starts a new one.
+func (s *areaStream) toREST() {
+	s.mu.Lock()
+	cmds := s.cmd
+	s.cmd = make(map[string]hue.State, len(cmds))
+	for l, c := range cmds {
+		b := s.base[l]
+		b.Merge(c)
+		s.base[l] = b
+	}
+	s.session = nil
+	s.mu.Unlock()
+	now := time.Now()
+	for l, c := range cmds {
+		if sl := s.slots[l]; sl != nil {
+			s.pool.set(sl, c, 0, now)
+		}
+	}
+}
+
+// shutdown ends a running session (its final values land in the slots,
+// which the pool's flush then sends) and takes no more values.
+func (s *areaStream) shutdown(ctx context.Context) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.quit)
+	done := s.session
+	s.mu.Unlock()
+	if done == nil {
+		return
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
