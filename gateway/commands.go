@@ -73,7 +73,11 @@ func (s *bridgeState) command(k kind, prefix string, msg mqtt.Message) {
 	if on, ok := s.pool.intended(sl); ok {
 		t.on = on // a command not yet confirmed by the bridge is the newer truth
 	}
-	if s.pool.set(sl, commandState(cmd, t.on, t.scene), 0, time.Now()) {
+	st, now := commandState(cmd, t.on, t.scene), time.Now()
+	if k == kindLight && s.pool.streamLight(t.id, st, now) {
+		return // the light's area is streaming: REST would not show
+	}
+	if s.pool.set(sl, st, 0, now) {
 		g.events.Coalesced(msg.Topic)
 	}
 }

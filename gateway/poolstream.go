@@ -51,3 +51,25 @@ func (p *pool) stopStreams(ctx context.Context) {
 		s.shutdown(ctx)
 	}
 }
+
+// streamLight hands a light's command to the area streaming it now, if
+// any; it reports whether one took it. Areas are copied out first: an area
+// takes p.mu while holding its own lock (spawn), never the other way round.
+func (p *pool) streamLight(id string, st hue.State, now time.Time) bool {
+	p.mu.Lock()
+	if len(p.areas) == 0 {
+		p.mu.Unlock()
+		return false
+	}
+	areas := make([]*areaStream, 0, len(p.areas))
+	for _, s := range p.areas {
+		areas = append(areas, s)
+	}
+	p.mu.Unlock()
+	for _, s := range areas {
+		if s.take(id, st, now) {
+			return true
+		}
+	}
+	return false
+}

@@ -43,7 +43,6 @@ type areaStream struct {
 	base    map[string]hue.State // each light as last read or left by a stream
 	cmd     map[string]hue.State // commands not yet carried over to REST
 	changed time.Time            // arrival of the newest value
-	version uint64               // bumped by every value
 	session chan struct{}        // closed when the running session ends; nil if none
 	retryAt time.Time            // values go over REST until then, after a failure
 	warned  map[hue.Cause]bool   // causes already logged since the last success
@@ -81,18 +80,35 @@ func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) boo
 		return false
 	}
 	for _, l := range lights {
-		c := s.cmd[l]
-		c.Merge(st)
-		s.cmd[l] = c
+		s.merge(l, st, now)
 	}
-	s.changed = now
-	s.version++
 	if s.session == nil {
 		done := make(chan struct{})
 		s.session = done
 		s.pool.spawn(func(ctx context.Context) { s.run(ctx, done) })
 	}
 	return true
+}
+
+// take is a command for one light while the area streams: it joins the
+// picture. It reports false when the area is not streaming or lacks the
+// light.
+func (s *areaStream) take(light string, st hue.State, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session == nil || s.closed || s.slots[light] == nil {
+		return false
+	}
+	s.merge(light, st, now)
+	return true
+}
+
+// merge adds st to a light's picture. Callers hold s.mu.
+func (s *areaStream) merge(light string, st hue.State, now time.Time) {
+	c := s.cmd[light]
+	c.Merge(st)
+	s.cmd[light] = c
+	s.changed = now
 }
 
 // run is one session: open, stream until idle, stop.
