@@ -150,6 +150,12 @@ func (c *Client) areasV1(ctx context.Context) ([]Area, error) {
 	if err != nil {
 		return nil, err
 	}
+	return V1Areas(groups), nil
+}
+
+// V1Areas are the areas among v1 groups (type Entertainment): what a
+// bridge without CLIP v2 tells of them, one channel per light.
+func V1Areas(groups []Group) []Area {
 	var out []Area
 	for _, g := range groups {
 		if g.Type != "Entertainment" {
@@ -161,7 +167,7 @@ func (c *Client) areasV1(ctx context.Context) ([]Area, error) {
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	return out
 }
 
 // Area reads one area by its v2 id, fresh.

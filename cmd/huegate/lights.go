@@ -28,10 +28,11 @@ func newLightsCmd(g *globals) *cobra.Command {
 	var f lightsFlags
 	cmd := &cobra.Command{
 		Use:   "lights",
-		Short: "List the bridge's lights, groups and scenes, to copy names into mappings",
+		Short: "List the bridge's lights, groups, scenes and entertainment areas, to copy names into mappings",
 		Long: `Read the lights (id, name, slug, type, on, brightness, reachable), the groups
-(rooms, zones: id, name, slug, type, member lights) and the scenes of each
-group live from the bridge in the config file.
+(rooms, zones: id, name, slug, type, member lights), the scenes of each
+group and the entertainment areas (channels and their lights) live from the
+bridge in the config file.
 
 Names go into mappings as written, e.g. lights: ["Küche Decke", "Spot #1"];
 names match exactly first, then ignoring case; ids work too. The slug is the
@@ -60,7 +61,21 @@ type listing struct {
 	Lights []lightEntry   `json:"lights"`
 	Groups []groupEntry   `json:"groups"`
 	Scenes []sceneEntry   `json:"scenes"`
+	Areas  []areaEntry    `json:"areas"` // entertainment areas, for a mapping's stream
 	groups map[string]int // group id to index, for scene tables
+}
+
+type areaEntry struct {
+	ID       string         `json:"id"`    // v2 id; "" on a bridge without CLIP v2
+	IDv1     string         `json:"id_v1"` // the v1 group id
+	Name     string         `json:"name"`
+	Active   bool           `json:"active"` // some application streams to it now
+	Channels []channelEntry `json:"channels"`
+}
+
+type channelEntry struct {
+	Channel int      `json:"channel"`
+	Lights  []string `json:"lights"`
 }
 
 type lightEntry struct {
@@ -181,11 +196,33 @@ func readListing(ctx context.Context, c *hue.Client) (*listing, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newListing(lights, groups, scenes), nil
+	areas := hue.V1Areas(groups) // the groups just read say it all over v1
+	if api, err := c.API(ctx); err != nil {
+		return nil, err
+	} else if api == hue.APIv2 {
+		if areas, err = c.Areas(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l := newListing(lights, groups, scenes)
+	l.Areas = areaEntries(areas)
+	return l, nil
+}
+
+func areaEntries(areas []hue.Area) []areaEntry {
+	out := []areaEntry{}
+	for _, a := range areas {
+		e := areaEntry{ID: a.ID, IDv1: a.IDv1, Name: a.Name, Active: a.Active, Channels: []channelEntry{}}
+		for _, ch := range a.Channels {
+			e.Channels = append(e.Channels, channelEntry{Channel: int(ch.ID), Lights: orEmpty(ch.Lights)})
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func newListing(lights []hue.Light, groups []hue.Group, scenes []hue.Scene) *listing {
-	l := &listing{Lights: []lightEntry{}, Groups: []groupEntry{}, Scenes: []sceneEntry{}, groups: map[string]int{}}
+	l := &listing{Lights: []lightEntry{}, Groups: []groupEntry{}, Scenes: []sceneEntry{}, Areas: []areaEntry{}, groups: map[string]int{}}
 	var named []mapping.Named
 	for _, x := range lights {
 		named = append(named, mapping.Named{ID: x.ID, Name: x.Name})
@@ -251,8 +288,32 @@ func (l *listing) print(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := l.printAreas(w, tw); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintf(w, "\nRead from %s over %s.\n", l.URL, apiName(l.API))
 	return err
+}
+
+// printAreas lists the entertainment areas a mapping can stream to, each
+// channel with its lights ("0:3 1:5,6").
+func (l *listing) printAreas(w io.Writer, tw *tabwriter.Writer) error {
+	fmt.Fprintln(w, "\nENTERTAINMENT AREAS (a mapping streams to one with stream: \"<name>\")")
+	fmt.Fprintf(tw, "NAME\tID\tSTATUS\tCHANNELS:LIGHTS\n")
+	for _, a := range l.Areas {
+		id, status := a.ID, "idle"
+		if id == "" {
+			id, status = a.IDv1, "no CLIP v2: REST only"
+		} else if a.Active {
+			status = "streaming"
+		}
+		var chs []string
+		for _, ch := range a.Channels {
+			chs = append(chs, fmt.Sprintf("%d:%s", ch.Channel, strings.Join(ch.Lights, ",")))
+		}
+		row(tw, a.Name, id, status, strings.Join(chs, " "))
+	}
+	return tw.Flush()
 }
 
 func apiName(api string) string {

@@ -33,6 +33,10 @@ GROUP        NAME         ID               LIGHTS
 Living room  Relax        R3laxLivingRm01  2,3,5,7
 Kitchen      Concentrate  C0ncentrKitch01  1,20
 (lights)     Night light  N1ghtL1ghtScn01  3,12
+
+ENTERTAINMENT AREAS (a mapping streams to one with stream: "<name>")
+NAME     ID  STATUS                 CHANNELS:LIGHTS
+TV area  9   no CLIP v2: REST only  0:3 1:5 2:7
 `
 
 func TestLightsPrintsTablesForTheFixture(t *testing.T) {
