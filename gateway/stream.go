@@ -157,18 +157,16 @@ func (s *areaStream) readLights(ctx context.Context) error {
 	return nil
 }
 
-// baseOf is a light's read state as a picture: on, brightness and xy.
+// baseOf is a light's read state as a picture: on, brightness and xy. A
+// colour light reports xy whatever its mode; a white-ambiance light only
+// its colour temperature; a white light nothing (D65).
 func baseOf(ls hue.LightState) hue.State {
 	st := hue.State{Fields: hue.FieldOn | hue.FieldBri | hue.FieldXY, On: ls.On, Bri: ls.Bri, Brightness: ls.Brightness, XY: d65}
 	switch {
-	case ls.ColorMode == "ct" && ls.CT > 0:
-		st.XY[0], st.XY[1] = mapping.MiredToXY(float64(ls.CT))
-	case ls.ColorMode == "hs":
-		if x, y, ok := mapping.HSToXY(float64(ls.Hue), float64(ls.Sat)); ok {
-			st.XY = [2]float64{x, y}
-		}
 	case len(ls.XY) == 2:
 		st.XY = [2]float64{float64(ls.XY[0]), float64(ls.XY[1])}
+	case ls.CT > 0:
+		st.XY[0], st.XY[1] = mapping.MiredToXY(float64(ls.CT))
 	}
 	return st
 }

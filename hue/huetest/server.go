@@ -30,12 +30,19 @@ func NewServer(tb testing.TB, fixturePath string, opts ...emulator.Option) *emul
 func NewModeServer(tb testing.TB, fixturePath string, mode emulator.Mode, cert emulator.CertKind,
 	opts ...emulator.Option) (s *emulator.Server, ca *emulator.CA) {
 	tb.Helper()
+	return NewModeServerOpts(tb, fixturePath, emulator.ServeOptions{Mode: mode}, cert, opts...)
+}
+
+// NewModeServerOpts is NewModeServer with all of the server's options, such
+// as a StreamAddr for the Entertainment stream; opt.Cert is made here.
+func NewModeServerOpts(tb testing.TB, fixturePath string, opt emulator.ServeOptions, cert emulator.CertKind,
+	opts ...emulator.Option) (s *emulator.Server, ca *emulator.CA) {
+	tb.Helper()
 	b, err := emulator.Load(fixturePath, opts...)
 	if err != nil {
 		tb.Fatalf("emulator: %v", err)
 	}
-	opt := emulator.ServeOptions{Mode: mode}
-	if mode != emulator.ModeOld {
+	if opt.Mode != emulator.ModeOld {
 		if ca, err = emulator.NewCA(); err != nil {
 			tb.Fatalf("emulator: %v", err)
 		}
