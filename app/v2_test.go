@@ -25,9 +25,33 @@ import (
 // bridge.ca_file; api is bridge.api.
 func startOnBridge(t *testing.T, mode emulator.Mode, api, mappings string) (*emulator.Server, *mqtttest.Broker, *testkit.Buffer) {
 	t.Helper()
+	srv, broker, logs, _ := startOn(t, onBridge{mode: mode, api: api}, mappings)
+	return srv, broker, logs
+}
+
+// onBridge is the bridge startOn runs huegate against: its mode, bridge.api,
+// and whether it serves the Entertainment stream (with clientKey in
+// bridge.clientkey, which the bridge knows unless bridgeKey says otherwise).
+type onBridge struct {
+	mode      emulator.Mode
+	api       string
+	stream    bool
+	clientKey string
+	bridgeKey string
+	more      string // more keys under bridge:, e.g. "stream_port: 1"
+}
+
+func startOn(t *testing.T, on onBridge, mappings string) (*emulator.Server, *mqtttest.Broker, *testkit.Buffer, *app.App) {
+	t.Helper()
 	hideEnvironment(t)
 	broker := mqtttest.StartMosquitto(t)
-	srv, ca := huetest.NewModeServer(t, fixture, mode, emulator.CertGood)
+	var opts []emulator.Option
+	if on.bridgeKey != "" {
+		opts = append(opts, emulator.WithClientKey(on.bridgeKey))
+	} else if on.clientKey != "" {
+		opts = append(opts, emulator.WithClientKey(on.clientKey))
+	}
+	srv, ca := huetest.NewModeServerOpts(t, fixture, serveOptions(on), emulator.CertGood, opts...)
 	caFile := ""
 	if ca != nil {
 		caFile = filepath.Join(t.TempDir(), "ca.pem")
@@ -35,10 +59,14 @@ func startOnBridge(t *testing.T, mode emulator.Mode, api, mappings string) (*emu
 			t.Fatal(err)
 		}
 	}
+	more := on.more
+	if on.stream {
+		more = fmt.Sprintf("stream_port: %d, clientkey: %q, %s", srv.StreamPort(), on.clientKey, more)
+	}
 	_, host, _ := strings.Cut(srv.URL, "://")
-	yaml := fmt.Sprintf("bridge: {host: %q, username: %q, ca_file: %q, api: %s, poll_interval: 200ms}\n"+
+	yaml := fmt.Sprintf("bridge: {host: %q, username: %q, ca_file: %q, api: %s, %s poll_interval: 200ms}\n"+
 		"mqtt: {broker: %s, client_id: huegate-v2}\nhttp: {listen: \"\"}\nmappings:\n%s",
-		host, srv.Bridge.Key(), caFile, api, broker.URL, mappings)
+		host, srv.Bridge.Key(), caFile, on.api, more, broker.URL, mappings)
 	cfg, err := config.Parse([]byte(yaml))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, yaml)
@@ -54,7 +82,7 @@ func startOnBridge(t *testing.T, mode emulator.Mode, api, mappings string) (*emu
 	if err := a.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return srv, broker, logs
+	return srv, broker, logs, a
 }
 
 // waitPut waits for a PUT whose path starts with prefix and whose body
@@ -146,4 +174,12 @@ func TestAnOldBridgeIsReachedOverHTTPWithAWarning(t *testing.T) {
 	if n := strings.Count(logs.String(), "the bridge has no https"); n != 1 {
 		t.Errorf("%d warnings about plain http, want 1:\n%s", n, logs.String())
 	}
+}
+
+func serveOptions(on onBridge) emulator.ServeOptions {
+	opt := emulator.ServeOptions{Mode: on.mode}
+	if on.stream {
+		opt.StreamAddr = "127.0.0.1:0"
+	}
+	return opt
 }

@@ -1,0 +1,199 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/hue/entertainment"
+	"github.com/huegate/huegate/mqtt/mqtttest"
+)
+
+// The fixture's entertainment area "TV area" is v1 group 9: lights 3, 5, 7.
+const (
+	clientKey = "00112233445566778899aabbccddeeff"
+	tvArea    = "9"
+	tvMapping = "  - {topic: home/tv, stream: TV area, stream_idle: 1s}\n"
+)
+
+var tvLights = []string{"3", "5", "7"}
+
+func streaming(t *testing.T, on onBridge) (*emulator.Server, *mqtttest.Broker, interface{ String() string }) {
+	t.Helper()
+	on.mode, on.api, on.stream = emulator.ModeGen2, "auto", true
+	srv, broker, logs, _ := startOn(t, on, tvMapping)
+	srv.Bridge.SetStreamSilence(3 * time.Second)
+	return srv, broker, logs
+}
+
+// waitUntil polls cond until it holds or 10 s pass.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// lightPuts are the REST commands for the area's lights (v1 or v2).
+func lightPuts(b *emulator.Bridge) []emulator.Request {
+	var out []emulator.Request
+	for _, r := range b.Requests() {
+		if r.Method != http.MethodPut {
+			continue
+		}
+		for _, l := range tvLights {
+			if strings.HasPrefix(r.Path, "/api/"+b.Key()+"/lights/"+l+"/") || strings.HasPrefix(r.Path, "/clip/v2/resource/light/"+emulator.V2ID("light", l)) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func lastBrightness(b *emulator.Bridge) (uint16, bool) {
+	fs := b.Frames()
+	if len(fs) == 0 || len(fs[len(fs)-1].Channels) == 0 {
+		return 0, false
+	}
+	return fs[len(fs)-1].Channels[0].C, true
+}
+
+// A value on a streamed topic starts the area and goes out in frames, not
+// REST; the colour each light had stays; after stream_idle the area stops,
+// and each light gets its final value over REST once.
+func TestStreamedTopicMovesTheAreaThenHandsBackToREST(t *testing.T) {
+	srv, broker, logs := streaming(t, onBridge{clientKey: clientKey})
+	b := srv.Bridge
+	before, _ := b.Light("3")
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	for _, v := range []string{"10", "60", "127"} {
+		pub.Publish("home/tv", []byte(v), 0, false)
+	}
+	want := entertainment.Unit(127.0 / 254)
+	waitUntil(t, "a frame with brightness 127/254", func() bool { c, ok := lastBrightness(b); return ok && c == want })
+	if st, _ := b.EntertainmentArea(tvArea); !st.Active || st.Streamer != emulator.ApplicationID(b.Key()) {
+		t.Fatalf("area %+v, want active, streamed by huegate", st)
+	}
+	if puts := lightPuts(b); len(puts) != 0 {
+		t.Fatalf("REST commands while streaming: %v", describe(puts))
+	}
+	f := b.Frames()[len(b.Frames())-1]
+	if f.Space != entertainment.XYB || len(f.Channels) != 3 {
+		t.Fatalf("frame %+v, want xy+brightness for 3 channels", f)
+	}
+	if x := entertainment.Float(f.Channels[0].A); abs(x-before.XY[0]) > 0.001 {
+		t.Fatalf("light 3 streamed x %.4f, its colour was x %.4f", x, before.XY[0])
+	}
+	waitUntil(t, "the area to stop after stream_idle", func() bool { st, _ := b.EntertainmentArea(tvArea); return !st.Active })
+	waitUntil(t, "one REST command per light", func() bool { return len(lightPuts(b)) == 3 })
+	for _, l := range tvLights {
+		waitUntil(t, "light "+l+" at 127", func() bool { st, _ := b.Light(l); return st.On && st.Bri == 127 })
+	}
+	if n := strings.Count(logs.String(), "streaming to entertainment area"); n != 1 {
+		t.Fatalf("%d stream starts logged, want 1:\n%s", n, logs)
+	}
+	if len(b.StreamSessions()) != 0 {
+		t.Fatalf("sessions left open: %+v", b.StreamSessions())
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// Whenever the area cannot stream, one log line names the cause and the
+// fix, and the value lands over REST.
+func TestStreamFallsBackToRESTWithOneClearLine(t *testing.T) {
+	for _, c := range []struct {
+		name, line string
+		on         onBridge
+		knob       func(*emulator.Bridge)
+	}{
+		{"in use", "in use by another application", onBridge{clientKey: clientKey}, func(b *emulator.Bridge) { b.SetStreamInUse(true) }},
+		{"no handshake", "DTLS handshake", onBridge{clientKey: clientKey}, func(b *emulator.Bridge) { b.SetStreamNoHandshake(true) }},
+		{"no client key", "pair again", onBridge{bridgeKey: clientKey}, nil},
+		{"wrong client key", "DTLS handshake", onBridge{clientKey: "ffeeddccbbaa99887766554433221100", bridgeKey: clientKey}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, broker, logs := streaming(t, c.on)
+			b := srv.Bridge
+			if c.knob != nil {
+				c.knob(b)
+			}
+			pub := mqtttest.NewPublisher(t, broker.URL)
+			pub.Publish("home/tv", []byte("200"), 0, false)
+			for _, l := range tvLights {
+				waitUntil(t, "light "+l+" at 200 over REST", func() bool { st, _ := b.Light(l); return st.On && st.Bri == 200 })
+			}
+			pub.Publish("home/tv", []byte("201"), 0, false)
+			waitUntil(t, "the next value over REST too", func() bool { st, _ := b.Light("7"); return st.Bri == 201 })
+			if n := strings.Count(logs.String(), "cannot stream to the entertainment area"); n != 1 {
+				t.Fatalf("%d fallback lines, want 1:\n%s", n, logs)
+			}
+			if !strings.Contains(logs.String(), c.line) {
+				t.Fatalf("the log does not name the cause (%q):\n%s", c.line, logs)
+			}
+			for _, k := range []string{clientKey, c.on.clientKey} {
+				if k != "" && strings.Contains(logs.String(), k) {
+					t.Fatal("a client key is in the log")
+				}
+			}
+		})
+	}
+}
+
+// A colour sent to a streamed light's set topic while its area streams
+// goes out in the frames.
+func TestSetTopicColourJoinsTheStream(t *testing.T) {
+	srv, broker, _ := streaming(t, onBridge{clientKey: clientKey})
+	b := srv.Bridge
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	pub.Publish("home/tv", []byte("254"), 0, false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	pub.Publish("huegate/lights/desk-lamp/set", []byte(`{"color":{"x":0.6,"y":0.3}}`), 0, false)
+	waitUntil(t, "x 0.6 in a frame", func() bool {
+		fs := b.Frames()
+		for _, ch := range fs[len(fs)-1].Channels {
+			if abs(entertainment.Float(ch.A)-0.6) < 0.001 {
+				return true
+			}
+		}
+		return false
+	})
+	if puts := lightPuts(b); len(puts) != 0 {
+		t.Fatalf("REST commands while streaming: %v", describe(puts))
+	}
+}
+
+// Stopping huegate while it streams stops the area and leaves the lights
+// at the final value, with no session left on the bridge.
+func TestStopWhileStreamingHandsTheAreaBack(t *testing.T) {
+	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
+	srv, broker, _, a := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
+	b := srv.Bridge
+	mqtttest.Publish(t, broker.URL, "home/tv", []byte("99"), false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	if err := a.Stop(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := b.EntertainmentArea(tvArea); st.Active {
+		t.Fatal("the area is still active after huegate stopped")
+	}
+	for _, l := range tvLights {
+		if st, _ := b.Light(l); st.Bri != 99 || !st.On {
+			t.Fatalf("light %s: %+v, want on at 99", l, st)
+		}
+	}
+	if len(b.StreamSessions()) != 0 {
+		t.Fatalf("sessions left: %+v", b.StreamSessions())
+	}
+}
