@@ -56,6 +56,8 @@ type Bridge struct {
 	faultErr    *errorBody    // what FaultError answers; see SetFaultError
 	faultCh     chan struct{} // closed and replaced when the fault changes
 	log         []*entry
+	ent         entState      // the Entertainment areas' streams; see entertainment.go
+	noHandshake atomic.Bool   // SetStreamNoHandshake; read per datagram, so not under mu
 	logCh       chan struct{} // closed and replaced when a request is logged or answered
 }
 
