@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -355,7 +355,8 @@ func waitClosed(t *testing.T, conn *entertainment.Conn) {
 	t.Helper()
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 1500)
-	if _, err := conn.Read(buf); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+	var ne net.Error
+	if _, err := conn.Read(buf); err == nil || errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("session still open: %v", err)
 	}
 }

@@ -125,11 +125,12 @@ func (s *streamServer) flowOf(client netip.AddrPort) *flow {
 // relayOut sends what the DTLS listener answers a flow back to its client.
 func (s *streamServer) relayOut(f *flow) {
 	defer s.wg.Done()
+	defer f.conn.Close()
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := f.conn.Read(buf)
 		if err != nil {
-			return // closed
+			return // closed, or drained after its session
 		}
 		if !s.b.noHandshake.Load() {
 			_, _ = s.pub.WriteToUDPAddrPort(buf[:n], f.client)
@@ -137,14 +138,19 @@ func (s *streamServer) relayOut(f *flow) {
 	}
 }
 
-// dropFlow closes the flow whose address at the listener is inner: its
-// session is over. A client that keeps sending gets a new one.
+// flowDrain is how long a flow whose session is over still relays back:
+// the session's goodbye (its close_notify) may still be on its way.
+const flowDrain = 100 * time.Millisecond
+
+// dropFlow retires the flow whose address at the listener is inner: its
+// session is over. It relays back for flowDrain more, then relayOut
+// closes it. A client that keeps sending gets a new flow.
 func (s *streamServer) dropFlow(inner net.Addr) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for client, f := range s.flows {
 		if f.conn.LocalAddr().String() == inner.String() {
-			_ = f.conn.Close()
+			_ = f.conn.SetReadDeadline(time.Now().Add(flowDrain))
 			delete(s.flows, client)
 		}
 	}
