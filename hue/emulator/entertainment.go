@@ -121,7 +121,11 @@ func (b *Bridge) Frames() []StreamFrame {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	f := b.ent.frames
-	return append(slices.Clone(f[b.ent.next:]), f[:b.ent.next]...)
+	out := append(slices.Clone(f[b.ent.next:]), f[:b.ent.next]...)
+	for i := range out { // the caller's to change; the ring stays as it came
+		out[i].Channels = slices.Clone(out[i].Channels)
+	}
+	return out
 }
 
 // StreamStats returns the stream's counters.
