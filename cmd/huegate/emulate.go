@@ -11,11 +11,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/huegate/huegate/hue/emulator"
+	"github.com/huegate/huegate/hue/entertainment"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 )
@@ -29,6 +31,7 @@ type emulateFlags struct {
 	mode    string
 	caDir   string
 	cert    string
+	stream  int
 }
 
 func newEmulateCmd(g *globals) *cobra.Command {
@@ -62,6 +65,12 @@ purpose, to see a client refuse it: wrong-cn (issued to another bridge),
 other-root (issued by a CA nobody trusts) or self-signed (as older
 firmware).
 
+gen2 and pro also serve the Entertainment stream (DTLS over UDP, on
+--stream-port of the --listen host; 2100 as a real bridge) and print
+  bridge.stream_port: <port>
+Its pre-shared key is the clientkey pairing hands out with
+generateclientkey.
+
 To try ` + "`huegate pair`" + ` against it, press its link button: Enter on its
 terminal, --link-button at start, or
 PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
@@ -85,6 +94,7 @@ PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
 	fl.StringVar(&f.mode, "mode", "gen2", "kind of bridge: old (http, v1), gen2 (http and https, v2 on https) or pro (https only)")
 	fl.StringVar(&f.caDir, "ca-dir", "", "directory of the test CA's ca.pem and ca-key.pem, made if absent; unused by --mode old (default: huegate-emulator in the user cache directory)")
 	fl.StringVar(&f.cert, "cert", "good", "certificate to show over https: good, wrong-cn, other-root or self-signed")
+	fl.IntVar(&f.stream, "stream-port", entertainment.Port, "UDP port of the Entertainment stream (DTLS), on the --listen host; 0 picks a free one; unused by --mode old")
 	return cmd
 }
 
@@ -107,6 +117,12 @@ func (g *globals) emulate(parent context.Context, cmd *cobra.Command, f *emulate
 	if mode == emulator.ModeOld && cmd.Flags().Changed("cert") {
 		return &exitError{2, errors.New("--cert is for the https of --mode gen2 or pro; an old bridge has none")}
 	}
+	if mode == emulator.ModeOld && cmd.Flags().Changed("stream-port") {
+		return &exitError{2, errors.New("--stream-port is for --mode gen2 or pro; an old bridge has no Entertainment stream")}
+	}
+	if f.stream < 0 || f.stream > 65535 {
+		return &exitError{2, fmt.Errorf("--stream-port %d: want a port, 0..65535", f.stream)}
+	}
 	b, source, err := loadEmulated(f.fixture, f.latency, f.rate)
 	if err != nil {
 		return err
@@ -119,6 +135,7 @@ func (g *globals) emulate(parent context.Context, cmd *cobra.Command, f *emulate
 			return err
 		}
 		opt.Cert = &cert
+		opt.StreamAddr = streamAddr(f.listen, f.stream)
 	}
 	srv, err := serveEmulated(b, f.listen, "--listen", opt)
 	if err != nil {
@@ -167,6 +184,7 @@ func (g *globals) printEmulate(srv *emulator.Server, source string, f *emulateFl
 		fmt.Fprintf(w, "HTTPS URL: %s\n", srv.URL)
 		fmt.Fprintf(w, "Certificate: %s (%s)\n", kind, certText(kind, id))
 		fmt.Fprintf(w, "bridge.ca_file: %s\n", caFile)
+		fmt.Fprintf(w, "bridge.stream_port: %d\n", srv.StreamPort())
 	}
 	fmt.Fprintf(w, "Command ceiling %d/s (429 above it), latency %s. Ctrl-C stops.\n\n", f.rate, f.latency)
 	if srv.HTTPURL != "" {
@@ -231,10 +249,24 @@ func loadEmulated(path string, latency time.Duration, rate int) (*emulator.Bridg
 // serveEmulated serves b on addr, which flag set.
 func serveEmulated(b *emulator.Bridge, addr, flag string, opt emulator.ServeOptions) (*emulator.Server, error) {
 	srv, err := emulator.StartMode(b, addr, opt)
-	if errors.Is(err, syscall.EADDRINUSE) {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE) && errors.Is(err, emulator.ErrStreamPort):
+		_, port, _ := net.SplitHostPort(opt.StreamAddr)
+		return nil, fmt.Errorf("UDP port %s (%s) is already in use by another program: pick another with --stream-port 0 (any free port), or name one", port, opt.StreamAddr)
+	case errors.Is(err, syscall.EADDRINUSE):
 		return nil, portTaken(addr, flag, "another program")
 	}
 	return srv, err
+}
+
+// streamAddr is where the stream listens: the --listen host, as a real
+// bridge streams on its own address, at port.
+func streamAddr(listen string, port int) string {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		host = listen
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // emulatorCert makes the certificate of kind for the bridge, from the test

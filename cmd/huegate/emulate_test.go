@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +21,7 @@ import (
 
 func startEmulate(t *testing.T, args ...string) (url, key string) {
 	t.Helper()
-	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--ca-dir", t.TempDir()}, args...)...)
+	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--stream-port", "0", "--ca-dir", t.TempDir()}, args...)...)
 	m := c.waitStdout(t, `Hue bridge emulator on (http://\S+), loaded from .*\nAPI key: (\S+)\n`)
 	return m[1], m[2]
 }
@@ -125,14 +127,18 @@ func TestPairWithTheEmulator(t *testing.T) {
 
 // emulated is what `huegate emulate` printed about where it is.
 type emulated struct {
-	main, httpURL, httpsURL, caFile string
+	main, httpURL, httpsURL, caFile, streamPort string
 }
 
 // startEmulateMode runs emulate with the given flags and reads the lines
 // a user (or a process test) reads.
 func startEmulateMode(t *testing.T, args ...string) emulated {
 	t.Helper()
-	c := startCommand(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--latency", "0s"}, args...)...)
+	args = append([]string{"emulate", "--listen", "127.0.0.1:0", "--latency", "0s"}, args...)
+	if !slices.Contains(args, "old") { // the default port, 2100, would be one for all
+		args = append(args, "--stream-port", "0")
+	}
+	c := startCommand(t, args...)
 	c.waitStdout(t, `Command ceiling`)
 	out := c.stdout.String()
 	find := func(re string) string {
@@ -142,10 +148,11 @@ func startEmulateMode(t *testing.T, args ...string) emulated {
 		return ""
 	}
 	return emulated{
-		main:     find(`Hue bridge emulator on (\S+), loaded from .*`),
-		httpURL:  find(`HTTP URL: (\S+)`),
-		httpsURL: find(`HTTPS URL: (\S+)`),
-		caFile:   find(`bridge\.ca_file: (.+)`),
+		main:       find(`Hue bridge emulator on (\S+), loaded from .*`),
+		httpURL:    find(`HTTP URL: (\S+)`),
+		httpsURL:   find(`HTTPS URL: (\S+)`),
+		caFile:     find(`bridge\.ca_file: (.+)`),
+		streamPort: find(`bridge\.stream_port: (\d+)`),
 	}
 }
 
@@ -214,13 +221,16 @@ func TestEmulatePrintsWhereEachModeServes(t *testing.T) {
 				}
 			}
 			if mode == "old" {
-				if e.httpsURL != "" || e.caFile != "" {
+				if e.httpsURL != "" || e.caFile != "" || e.streamPort != "" {
 					t.Errorf("an old bridge printed https: %+v", e)
 				}
 				return
 			}
 			if !strings.HasPrefix(e.httpsURL, "https://127.0.0.1:") || e.caFile != filepath.Join(dir, "ca.pem") {
 				t.Fatalf("printed %+v", e)
+			}
+			if port, err := strconv.Atoi(e.streamPort); err != nil || port <= 0 {
+				t.Errorf("bridge.stream_port: %q", e.streamPort)
 			}
 			c := bridgeClient(t, e.caFile)
 			for _, path := range []string{v1, v2, emulator.AuthPath} {
@@ -321,6 +331,8 @@ func TestEmulateRefusesUnknownModesAndCertificates(t *testing.T) {
 		{"--mode", "gen3"},
 		{"--cert", "forged"},
 		{"--mode", "old", "--cert", "wrong-cn"},
+		{"--mode", "old", "--stream-port", "2100"},
+		{"--stream-port", "-1"},
 	} {
 		got, _, code := runFor(t, append([]string{"emulate", "--listen", "127.0.0.1:0", "--ca-dir", t.TempDir()}, args...)...)
 		if code != 2 || !strings.Contains(got, "--"+strings.TrimPrefix(args[len(args)-2], "--")) {

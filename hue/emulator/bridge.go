@@ -37,6 +37,8 @@ type Bridge struct {
 	group0      map[string]any            // action of the synthesised group 0
 	percent     map[string]float64        // per light, the brightness a v2 command set; see percentLocked
 	clientKey   string                    // the last clientkey pairing handed out
+	clientKeys  map[string]string         // per application key, its clientkey (the stream's PSK)
+	presetCK    string                    // WithClientKey's, given to the key once options are read
 	stateCh     chan struct{}             // closed and replaced on every state change
 	hooks       []hook
 	nextHookID  int
@@ -54,6 +56,8 @@ type Bridge struct {
 	faultErr    *errorBody    // what FaultError answers; see SetFaultError
 	faultCh     chan struct{} // closed and replaced when the fault changes
 	log         []*entry
+	ent         entState      // the Entertainment areas' streams; see entertainment.go
+	noHandshake atomic.Bool   // SetStreamNoHandshake; read per datagram, so not under mu
 	logCh       chan struct{} // closed and replaced when a request is logged or answered
 }
 
@@ -62,6 +66,13 @@ type Option func(*Bridge)
 
 // WithKey sets the application key the bridge accepts.
 func WithKey(key string) Option { return func(b *Bridge) { b.key = key } }
+
+// WithClientKey gives the bridge's application key (WithKey's, or
+// DefaultKey) the clientkey clientKey (32 hex characters), as if it had
+// been paired with generateclientkey: the Entertainment stream then
+// accepts that key's application id with this pre-shared key. ClientKey
+// returns it too.
+func WithClientKey(clientKey string) Option { return func(b *Bridge) { b.presetCK = clientKey } }
 
 // WithLatency delays every answer by d (see SetLatency).
 func WithLatency(d time.Duration) Option { return func(b *Bridge) { b.latency = d } }
@@ -77,18 +88,22 @@ func WithFault(f Fault) Option { return func(b *Bridge) { b.fault = f } }
 // load as empty, and null ones are served as null until something is added.
 func New(dump []byte, opts ...Option) (*Bridge, error) {
 	b := &Bridge{
-		key:     DefaultKey,
-		now:     time.Now,
-		percent: map[string]float64{},
-		stateCh: make(chan struct{}),
-		faultCh: make(chan struct{}),
-		logCh:   make(chan struct{}),
+		key:        DefaultKey,
+		now:        time.Now,
+		percent:    map[string]float64{},
+		clientKeys: map[string]string{},
+		stateCh:    make(chan struct{}),
+		faultCh:    make(chan struct{}),
+		logCh:      make(chan struct{}),
 	}
 	if err := b.load(dump); err != nil {
 		return nil, fmt.Errorf("emulator: load dump: %w", err)
 	}
 	for _, opt := range opts {
 		opt(b)
+	}
+	if b.presetCK != "" { // after the options, whichever came first: WithKey or WithClientKey
+		b.clientKeys[b.key], b.clientKey = b.presetCK, b.presetCK
 	}
 	b.addToWhitelist(b.key)
 	return b, nil

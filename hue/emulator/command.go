@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -76,6 +77,12 @@ func (b *Bridge) setLightLocked(id string, body []byte) ([]any, bool) {
 	}
 	st := stateOf(light)
 	awake := boolOf(st["on"]) || turnsOn(fields)
+	streamed := b.streamingLightLocked(id)
+	if streamed {
+		// The light follows its stream: the command is answered as if it
+		// landed, on a copy the light never shows.
+		st = maps.Clone(st)
+	}
 	prefix := "/lights/" + id + "/state/"
 	var out []any
 	var applied []string
@@ -90,6 +97,9 @@ func (b *Bridge) setLightLocked(id string, body []byte) ([]any, bool) {
 		out = append(out, success(prefix+f.name, v))
 	}
 	setColorMode(st, applied)
+	if streamed {
+		return out, false
+	}
 	b.forgetPercentLocked(id, applied)
 	return out, len(applied) > 0
 }

@@ -20,4 +20,11 @@
 // also speaks CLIP v2, as a view of the same v1 state with ids derived
 // from the v1 ones, and shows a certificate the caller chooses: CA stands
 // in for the Hue root and issues the right certificate or wrong ones.
+//
+// The Entertainment API is there too (ServeOptions.StreamAddr): v1
+// Entertainment groups are v2 entertainment_configurations, started and
+// stopped over v2, and fed over DTLS (package hue/entertainment) with the
+// clientkey of the starting key as pre-shared key. Frames reach the lights
+// at 25 Hz, newest first, without event-stream notifications; Frames and
+// StreamStats show what came, knobs make the area busy or the port dead.
 package emulator

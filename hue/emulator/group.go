@@ -95,7 +95,7 @@ func (b *Bridge) awake(members []string, turnsOn bool) map[string]bool {
 func (b *Bridge) applyToMembers(members []string, awake map[string]bool, name string, p param, v any, touched map[string][]string) {
 	for _, id := range members {
 		st := stateOf(b.lights[id])
-		if !p.supportedBy(st) || (p.needsOn && !awake[id]) {
+		if !p.supportedBy(st) || (p.needsOn && !awake[id]) || b.streamingLightLocked(id) {
 			continue
 		}
 		applyParam(st, name, v)
@@ -122,7 +122,7 @@ func (b *Bridge) applySceneLocked(scene map[string]any, members []string, touche
 	states, _ := scene["lightstates"].(map[string]any)
 	for lid, s := range states {
 		patch, ok := s.(map[string]any)
-		if !ok || !slices.Contains(members, lid) {
+		if !ok || !slices.Contains(members, lid) || b.streamingLightLocked(lid) {
 			continue
 		}
 		st := stateOf(b.lights[lid])

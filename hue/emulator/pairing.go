@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/huegate/huegate/hue/entertainment"
 )
 
 // LinkButtonWindow is how long the link button counts as pressed, as on a
@@ -55,6 +57,7 @@ func (b *Bridge) pair(w http.ResponseWriter, body []byte) {
 		key := clientKey()
 		b.mu.Lock()
 		b.clientKey = key
+		b.clientKeys[b.key] = key // the key pairing hands out is always the bridge's one
 		b.mu.Unlock()
 		result["clientkey"] = key
 	}
@@ -85,6 +88,28 @@ func (b *Bridge) ClientKey() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.clientKey
+}
+
+// ClientKeyOf is the clientkey of application key key: the one pairing
+// (or WithClientKey) gave it, "" if it has none.
+func (b *Bridge) ClientKeyOf(key string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.clientKeys[key]
+}
+
+// pskOf is the stream's pre-shared key for a PSK identity: the clientkey
+// of the application key whose application id it is.
+func (b *Bridge) pskOf(identity string) ([]byte, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for key, ck := range b.clientKeys {
+		if ApplicationID(key) == identity {
+			psk, err := entertainment.ParseKey(ck)
+			return psk, err == nil
+		}
+	}
+	return nil, false
 }
 
 // putConfig answers PUT /api/<key>/config. Of the config only the link

@@ -9,6 +9,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -26,8 +27,10 @@ type Server struct {
 	Bridge  *Bridge
 	Mode    Mode
 
-	addr string
-	tls  *tls.Config // nil in ModeOld; kept so Restart shows the same certificate
+	addr       string
+	tls        *tls.Config   // nil in ModeOld; kept so Restart shows the same certificate
+	streamAddr string        // the stream's UDP address, "" if it serves none
+	stream     *streamServer // nil while stopped; guarded by life
 
 	life sync.Mutex // serialises Stop, Restart and Close
 
@@ -46,6 +49,10 @@ type ServeOptions struct {
 	// Cert is the certificate the https side shows; ModeGen2 and ModePro
 	// need one. CA.Cert makes the right one and the wrong ones.
 	Cert *tls.Certificate
+	// StreamAddr is the UDP address (host:port; port 0 picks one) to serve
+	// the Entertainment stream on, as a bridge does on port 2100; "" serves
+	// none. ModeOld has no stream.
+	StreamAddr string
 }
 
 // Start serves b over plain http on addr ("127.0.0.1:0" picks a free
@@ -69,9 +76,19 @@ func StartMode(b *Bridge, addr string, opt ServeOptions) (*Server, error) {
 	default:
 		return nil, fmt.Errorf("emulator: unknown %v", opt.Mode)
 	}
+	if opt.StreamAddr != "" && opt.Mode == ModeOld {
+		return nil, errors.New("emulator: an old bridge has no Entertainment stream (StreamAddr)")
+	}
 	ln, err := s.listen(addr)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen on %s: %w", addr, err)
+	}
+	if opt.StreamAddr != "" {
+		if s.stream, err = startStream(b, opt.StreamAddr); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		s.streamAddr = s.stream.addr().String() // Restart reopens this port
 	}
 	s.addr = ln.Addr().String()
 	s.URL, s.HTTPURL = "http://"+s.addr, "http://"+s.addr
@@ -152,6 +169,10 @@ func (s *Server) Stop() {
 }
 
 func (s *Server) stop() {
+	if s.stream != nil {
+		s.stream.close()
+		s.stream = nil
+	}
 	s.mu.Lock()
 	if !s.running {
 		s.mu.Unlock()
@@ -164,6 +185,9 @@ func (s *Server) stop() {
 	cancel() // wakes handlers still waiting out a latency or a hang
 	<-served
 	s.inflight.Wait()
+	// The bridge is gone from the network: it comes back, as one that
+	// rebooted, with no area streaming.
+	s.Bridge.endAllStreams()
 }
 
 // Restart listens again on the same address after Stop, with the same
@@ -184,8 +208,27 @@ func (s *Server) Restart() error {
 	if err != nil {
 		return fmt.Errorf("emulator: restart: %w", err)
 	}
+	if s.streamAddr != "" {
+		if s.stream, err = startStream(s.Bridge, s.streamAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("emulator: restart: %w", err)
+		}
+	}
 	s.serve(ln)
 	return nil
+}
+
+// StreamPort is the UDP port of the Entertainment stream, 0 if the server
+// serves none.
+func (s *Server) StreamPort() int {
+	if s.streamAddr == "" {
+		return 0
+	}
+	ap, err := netip.ParseAddrPort(s.streamAddr)
+	if err != nil {
+		return 0
+	}
+	return int(ap.Port())
 }
 
 // Close stops the server for good.

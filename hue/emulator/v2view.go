@@ -17,7 +17,7 @@ import (
 // v2Types are the resource types the emulator serves, in the order
 // GET /clip/v2/resource lists them.
 var v2Types = []string{"bridge", "bridge_home", "device", "light", "zigbee_connectivity",
-	"room", "zone", "grouped_light", "scene", "entertainment_configuration"}
+	"room", "zone", "grouped_light", "scene", "entertainment", "entertainment_configuration"}
 
 // v2ID is the CLIP v2 id of the resource of type rtype that stands for
 // the v1 resource v1 ("3" for light 3): a name-based UUID (version 5
@@ -73,8 +73,14 @@ func (b *Bridge) v2ListLocked(rtype string) ([]any, bool) {
 		out = append(out, b.v2BridgeLocked())
 	case "bridge_home":
 		out = append(out, b.v2HomeLocked())
+	case "entertainment":
+		for _, id := range sortedIDs(b.lights) {
+			out = append(out, b.v2EntertainmentLocked(id))
+		}
 	case "entertainment_configuration":
-		// Real bridges have them; huegate does not stream, so none here.
+		for _, id := range b.entertainmentGroupsLocked() {
+			out = append(out, b.v2EntConfigLocked(id))
+		}
 	default:
 		return nil, false
 	}
