@@ -13,11 +13,16 @@ import (
 func (p *pool) areaStream(a hue.Area, idle time.Duration) *areaStream {
 	p.mu.Lock()
 	s := p.areas[a.ID]
-	if s == nil {
-		s = newAreaStream(p, a, idle)
-		p.areas[a.ID] = s
-	}
 	p.mu.Unlock()
+	if s == nil {
+		n := newAreaStream(p, a, idle) // takes p.mu for the slots
+		p.mu.Lock()
+		if s = p.areas[a.ID]; s == nil {
+			s = n
+			p.areas[a.ID] = n
+		}
+		p.mu.Unlock()
+	}
 	s.mu.Lock()
 	s.idle = idle
 	s.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/huegate/huegate/hue/entertainment"
 )
@@ -54,6 +55,11 @@ func (e *StreamError) Fix() string {
 		return "values go over REST meanwhile"
 	}
 }
+
+// handshakeTimeout bounds the DTLS handshake: on a LAN it takes a few
+// milliseconds, and a port that never answers (a firewall, a wrong
+// stream_port) should cost the first value little before REST takes it.
+const handshakeTimeout = 2 * time.Second
 
 // AreaStream is an open stream to a started entertainment area.
 type AreaStream struct {
@@ -109,6 +115,8 @@ func (c *Client) dialStream(ctx context.Context, identity string) (*entertainmen
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
 	conn, err := entertainment.Dial(ctx, u.Hostname(), c.streamPort, identity, c.clientKey)
 	if err != nil {
 		return nil, &StreamError{Cause: CauseHandshake, Err: err}
