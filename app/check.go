@@ -20,15 +20,21 @@ import (
 type Reader interface {
 	Lights(ctx context.Context) ([]hue.Light, error)
 	Groups(ctx context.Context) ([]hue.Group, error)
+	Areas(ctx context.Context) ([]hue.Area, error)
 }
 
-// Inventory is one bridge's lights and groups, as names resolve against them.
+// Inventory is one bridge's lights, groups and (when a mapping streams)
+// entertainment areas, as names resolve against them.
 type Inventory struct {
 	lights []mapping.Named
 	groups []mapping.Named
+	areas  []hue.Area
 }
 
-func ReadInventory(ctx context.Context, b Reader) (Inventory, error) {
+// ReadInventory reads what names resolve against; the entertainment areas
+// only when withAreas (a mapping on this bridge streams), as that costs
+// requests of its own.
+func ReadInventory(ctx context.Context, b Reader, withAreas bool) (Inventory, error) {
 	lights, err := b.Lights(ctx)
 	if err != nil {
 		return Inventory{}, err
@@ -38,6 +44,11 @@ func ReadInventory(ctx context.Context, b Reader) (Inventory, error) {
 		return Inventory{}, err
 	}
 	inv := Inventory{groups: []mapping.Named{gateway.AllLights}}
+	if withAreas {
+		if inv.areas, err = b.Areas(ctx); err != nil {
+			return Inventory{}, err
+		}
+	}
 	for _, l := range lights {
 		inv.lights = append(inv.lights, mapping.Named{ID: l.ID, Name: l.Name})
 	}
@@ -57,14 +68,15 @@ func (e *bridgeReadError) Error() string { return "bridge " + e.name + ": " + e.
 func (e *bridgeReadError) Unwrap() error { return e.err }
 
 // readInventories reads the named bridges; the first failure stops it.
-func readInventories(ctx context.Context, bridges map[string]*hue.Client, names []string) (map[string]Inventory, error) {
+func readInventories(ctx context.Context, bridges map[string]*hue.Client, cfg *config.Config) (map[string]Inventory, error) {
+	names := usedBridges(cfg)
 	invs := make(map[string]Inventory, len(names))
 	for _, name := range names {
 		b, ok := bridges[name]
 		if !ok {
 			continue
 		}
-		inv, err := ReadInventory(ctx, b)
+		inv, err := ReadInventory(ctx, b, Streams(cfg, name))
 		if err != nil {
 			return nil, &bridgeReadError{name: name, err: err}
 		}
@@ -148,8 +160,24 @@ func NameProblems(cfg *config.Config, invs map[string]Inventory) config.Problems
 		}
 		p = append(p, refProblems(fmt.Sprintf("mappings[%d].lights", i), "light", m.Lights, inv.lights)...)
 		p = append(p, refProblems(fmt.Sprintf("mappings[%d].groups", i), "group", m.Groups, inv.groups)...)
+		if m.Stream != "" {
+			if _, err := hue.FindArea(inv.areas, m.Stream); err != nil {
+				p = append(p, fmt.Sprintf("mappings[%d].stream: %v", i, err))
+			}
+		}
 	}
 	return p
+}
+
+// Streams says whether a mapping on the named bridge streams to an
+// entertainment area.
+func Streams(cfg *config.Config, bridge string) bool {
+	for _, m := range cfg.Mappings {
+		if m.Stream != "" && cfg.BridgeOf(m.Bridge) == bridge {
+			return true
+		}
+	}
+	return false
 }
 
 // NamedTwice is a warning for each light or group a mapping names twice
@@ -233,7 +261,7 @@ func Clients(cfg *config.Config) map[string]*hue.Client {
 func (a *App) checkNames(ctx context.Context, cfg *config.Config) error {
 	var invs map[string]Inventory
 	err := retry(ctx, a.log, "bridge", func() (err error) {
-		invs, err = readInventories(ctx, a.bridges, usedBridges(cfg))
+		invs, err = readInventories(ctx, a.bridges, cfg)
 		return err
 	})
 	var be *bridgeReadError

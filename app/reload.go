@@ -166,7 +166,7 @@ func (a *App) applyMappings(ctx context.Context, cfg *config.Config) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, reloadTimeout)
 	defer cancel()
-	invs, err := readInventories(ctx, a.bridges, usedBridges(cfg))
+	invs, err := readInventories(ctx, a.bridges, cfg)
 	if err != nil {
 		return a.bridgeFailed(err)
 	}

@@ -3,8 +3,6 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/huegate/huegate/hue"
 	"github.com/huegate/huegate/mapping"
@@ -137,32 +135,22 @@ func (r *route) command(l mapping.Level) hue.State {
 	return st
 }
 
-// addStream resolves the mapping's entertainment area. Its lights become
-// the route's slots (for REST when the area cannot stream). An area the
-// bridge does not have is an error unless the mapping also names lights or
-// groups, which then take the values over REST; so is a bridge that cannot
-// list areas (an old one, over v1).
+// addStream resolves the mapping's entertainment area: its lights become
+// the route's slots (for REST when the area cannot stream). An old bridge
+// (v1 only) names its areas but cannot stream: REST, with a warning.
 func (r *route) addStream(ctx context.Context, inv *nameCache, log zerolog.Logger) error {
-	m := r.m
-	a, err := inv.area(ctx, m.Stream)
+	a, err := inv.area(ctx, r.m.Stream)
 	if err != nil {
-		if len(m.Lights)+len(m.Groups) == 0 {
-			return err
-		}
-		log.Warn().Err(err).Str("topic", m.Topic).Msg("stream area not found; values go over REST to the mapping's lights and groups")
-		return nil
-	}
-	if len(m.Lights)+len(m.Groups) > 0 {
-		log.Warn().Str("topic", m.Topic).Msg("the mapping names a stream area and lights or groups: the area's lights take the values, the lights and groups too")
+		return err
 	}
 	for _, id := range a.Lights() {
 		r.slots = append(r.slots, r.pool.slot(kindLight, id))
 	}
 	if a.ID == "" {
-		log.Warn().Str("topic", m.Topic).Str("area", a.Name).Msg("this bridge has no CLIP v2 (an old bridge, or http://), so it cannot stream; values go over REST")
+		log.Warn().Str("topic", r.m.Topic).Str("area", a.Name).Msg("this bridge has no CLIP v2 (an old bridge, or http://), so it cannot stream; values go over REST")
 		return nil
 	}
-	r.stream = r.pool.areaStream(a, m.StreamIdle)
+	r.stream = r.pool.areaStream(a, r.m.StreamIdle)
 	return nil
 }
 
@@ -177,15 +165,5 @@ func (inv *nameCache) area(ctx context.Context, ref string) (hue.Area, error) {
 	if inv.areaErr != nil {
 		return hue.Area{}, inv.areaErr
 	}
-	var names []string
-	for _, a := range inv.areaList {
-		if a.ID == ref || a.IDv1 == ref || strings.EqualFold(a.Name, ref) {
-			return a, nil
-		}
-		names = append(names, strconv.Quote(a.Name))
-	}
-	if len(names) == 0 {
-		return hue.Area{}, fmt.Errorf("stream %q: the bridge has no entertainment areas (make one in the Hue app: Settings, Entertainment areas)", ref)
-	}
-	return hue.Area{}, fmt.Errorf("stream %q: no such entertainment area (the bridge has %s)", ref, strings.Join(names, ", "))
+	return hue.FindArea(inv.areaList, ref)
 }

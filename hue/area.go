@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -222,4 +223,25 @@ func (c *Client) ApplicationID(ctx context.Context) (string, error) {
 	c.v2.appID = id
 	c.v2.mu.Unlock()
 	return id, nil
+}
+
+// FindArea finds an area by v2 id, v1 id or name (exactly, then ignoring
+// case). Its error lists the areas there are.
+func FindArea(areas []Area, ref string) (Area, error) {
+	for _, a := range areas {
+		if a.ID == ref || a.IDv1 == ref || a.Name == ref {
+			return a, nil
+		}
+	}
+	var names []string
+	for _, a := range areas {
+		if strings.EqualFold(a.Name, ref) {
+			return a, nil
+		}
+		names = append(names, strconv.Quote(a.Name))
+	}
+	if len(names) == 0 {
+		return Area{}, fmt.Errorf("no entertainment area %q: the bridge has none (make one in the Hue app: Settings, Entertainment areas)", ref)
+	}
+	return Area{}, fmt.Errorf("no entertainment area %q (the bridge has %s)", ref, strings.Join(names, ", "))
 }

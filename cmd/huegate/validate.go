@@ -56,7 +56,7 @@ func (g *globals) validate(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		inv, err := app.ReadInventory(ctx, c)
+		inv, err := app.ReadInventory(ctx, c, app.Streams(cfg, name))
 		c.CloseIdle()
 		if err != nil {
 			if line := app.BridgeProblem(cfg, name, err); line != "" {
@@ -89,6 +89,9 @@ func (g *globals) warn(w string) {
 
 func (g *globals) printValid(w io.Writer, cfg *config.Config, checked, unchecked int) {
 	names := "every light and group name found on the bridge"
+	if streams(cfg) {
+		names = "every light, group and entertainment area found on the bridge"
+	}
 	switch {
 	case len(cfg.Mappings) == 0:
 		names = "no mappings yet (`huegate lights` lists what the bridge has)"
@@ -98,4 +101,13 @@ func (g *globals) printValid(w io.Writer, cfg *config.Config, checked, unchecked
 		names = "names checked on the bridges that answered"
 	}
 	fmt.Fprintf(w, "%s: valid: %d mapping(s); %s\n", configName(cfg), len(cfg.Mappings), names)
+}
+
+func streams(cfg *config.Config) bool {
+	for _, name := range cfg.BridgeNames() {
+		if app.Streams(cfg, name) {
+			return true
+		}
+	}
+	return false
 }

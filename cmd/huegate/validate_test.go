@@ -164,3 +164,20 @@ func TestValidateWarnsAboutALightNamedTwice(t *testing.T) {
 		t.Fatalf("a light named once was warned about:\n%s", errOut)
 	}
 }
+
+// A mapping's stream must name an entertainment area the bridge has; an
+// old bridge's areas (v1 groups of type Entertainment) count.
+func TestValidateChecksTheStreamArea(t *testing.T) {
+	s := huetest.NewServer(t, fixture)
+	head := hostConfig(s.URL, s.Bridge.Key())
+	good := testkit.WriteConfig(t, head+"mappings:\n  - {topic: tv, stream: tv area}\n")
+	out, errOut, code := cli(t, "validate", "--config", good)
+	if code != 0 || !strings.Contains(out, "every light, group and entertainment area found on the bridge") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	bad := testkit.WriteConfig(t, head+"mappings:\n  - {topic: tv, stream: Living room}\n")
+	_, errOut, code = cli(t, "validate", "--config", bad)
+	if code != 2 || !strings.Contains(errOut, `mappings[0].stream: no entertainment area "Living room" (the bridge has "TV area")`) {
+		t.Fatalf("exit %d\nstderr: %s", code, errOut)
+	}
+}
