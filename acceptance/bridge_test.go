@@ -42,7 +42,11 @@ var (
 func startEmulator(t *testing.T) emulator {
 	t.Helper()
 	dir := t.TempDir()
-	p := huegate(t, "emulate", "--mode", bridgeMode(), "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json", "--ca-dir", dir)
+	args := []string{"emulate", "--mode", bridgeMode(), "--listen", "127.0.0.1:0", "--fixture", fixture, "--log-format", "json", "--ca-dir", dir}
+	if bridgeMode() != "old" { // the default stream port, 2100, would be one for every emulator
+		args = append(args, "--stream-port", "0")
+	}
+	p := huegate(t, args...)
 	e := emulator{URL: p.stdout.waitMatch(t, emulatorURL)[1], Key: p.stdout.waitMatch(t, emulatorKey)[1], p: p}
 	if secure() {
 		e.URL = p.stdout.waitMatch(t, emulatorHTTPS)[1]

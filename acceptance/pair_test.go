@@ -16,7 +16,7 @@ import (
 func proBridge(t *testing.T, cert string) (host, caFile string) {
 	t.Helper()
 	p := huegate(t, "emulate", "--mode", "pro", "--cert", cert, "--listen", "127.0.0.1:0", "--fixture", fixture,
-		"--ca-dir", t.TempDir(), "--link-button", "--log-format", "json")
+		"--ca-dir", t.TempDir(), "--link-button", "--log-format", "json", "--stream-port", "0")
 	url := p.stdout.waitMatch(t, emulatorHTTPS)[1]
 	return strings.TrimPrefix(url, "https://"), p.stdout.waitMatch(t, emulatorCAFile)[1]
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -76,16 +77,23 @@ func TestStreamCarriesFrames(t *testing.T) {
 // A wrong key fails the handshake, and the error does not quote the key.
 func TestWrongKeyFailsWithoutQuotingIt(t *testing.T) {
 	ln := listen(t)
+	// The server side ends with the test: its handshakes are cancelled and
+	// waited for, so nothing outlives it.
+	srvCtx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { stop(); _ = ln.Close(); wg.Wait() })
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			wg.Add(1)
 			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = c.HandshakeContext(ctx)
+				defer wg.Done()
+				_ = c.HandshakeContext(srvCtx)
 				_ = c.Close()
 			}()
 		}
