@@ -43,7 +43,8 @@ lint:
 # Each fuzz target for FUZZTIME (default 1m), one after the other.
 FUZZTIME ?= 1m
 FUZZ_TARGETS := ./mapping:FuzzParse ./mapping:FuzzParseCommand ./config:FuzzParse \
-	./hue:FuzzBridgeAnswer ./hue:FuzzEventStream ./mapping:FuzzScanJSON ./mqtt:FuzzInbound
+	./hue:FuzzBridgeAnswer ./hue:FuzzEventStream ./mapping:FuzzScanJSON ./mqtt:FuzzInbound \
+	./hue/entertainment:FuzzFrame
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -98,6 +98,9 @@ func TestStreamedTopicMovesTheAreaThenHandsBackToREST(t *testing.T) {
 	if n := strings.Count(logs.String(), "streaming to entertainment area"); n != 1 {
 		t.Fatalf("%d stream starts logged, want 1:\n%s", n, logs)
 	}
+	if !strings.Contains(logs.String(), "no change for stream_idle") {
+		t.Fatalf("the stop line does not say why:\n%s", logs)
+	}
 	if len(b.StreamSessions()) != 0 {
 		t.Fatalf("sessions left open: %+v", b.StreamSessions())
 	}
@@ -183,7 +186,7 @@ func TestSetTopicColourJoinsTheStream(t *testing.T) {
 // at the final value, with no session left on the bridge.
 func TestStopWhileStreamingHandsTheAreaBack(t *testing.T) {
 	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, _, a := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
+	srv, broker, logs, a := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
 	b := srv.Bridge
 	mqtttest.Publish(t, broker.URL, "home/tv", []byte("99"), false)
 	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
@@ -192,6 +195,9 @@ func TestStopWhileStreamingHandsTheAreaBack(t *testing.T) {
 	}
 	if st, _ := b.EntertainmentArea(tvArea); st.Active {
 		t.Fatal("the area is still active after huegate stopped")
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Fatalf("the stop line does not say why:\n%s", logs)
 	}
 	for _, l := range tvLights {
 		if st, _ := b.Light(l); st.Bri != 99 || !st.On {

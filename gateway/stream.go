@@ -182,7 +182,7 @@ func (s *areaStream) pump(ctx context.Context, st *hue.AreaStream) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.quit:
-			return nil
+			return errStopping
 		case now := <-t.C:
 			chs, changed, idle := s.frame(now)
 			if idle {
@@ -265,7 +265,7 @@ func (s *areaStream) fail(err error) {
 // light its final value over REST, so the bridge's state (and the Hue app)
 // shows what the lights show.
 func (s *areaStream) finish(st *hue.AreaStream, err error) {
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && !stopping(err) {
 		s.log.Warn().Err(err).Msg("the stream to the entertainment area failed; values go over REST")
 		s.mu.Lock()
 		s.retryAt = time.Now().Add(retryStream)
@@ -276,9 +276,29 @@ func (s *areaStream) finish(st *hue.AreaStream, err error) {
 	if e := st.Close(ctx); e != nil {
 		s.log.Warn().Err(e).Msg("stopping the entertainment area failed")
 	} else {
-		s.log.Info().Msg("entertainment area stopped")
+		s.log.Info().Str("why", stopReason(err)).Msg("entertainment area stopped")
 	}
 	s.toREST()
+}
+
+// errStopping ends a session because the gateway stops.
+var errStopping = errors.New("huegate is stopping")
+
+func stopping(err error) bool {
+	return errors.Is(err, errStopping) || errors.Is(err, context.Canceled)
+}
+
+// stopReason says in the stop line why a session ended: a user watching the
+// log should not have to guess whether stream_idle or a failure ended it.
+func stopReason(err error) string {
+	switch {
+	case err == nil:
+		return "no change for stream_idle"
+	case stopping(err):
+		return "shutting down"
+	default:
+		return "the stream failed"
+	}
 }
 
 // toREST moves the commands not yet sent over REST into the lights' slots,

@@ -201,7 +201,13 @@ func (g *globals) printEmulate(srv *emulator.Server, source string, f *emulateFl
 	if srv.Mode == emulator.ModeOld {
 		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q}\n", host, key)
 	} else {
-		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q, ca_file: %q}\n", host, key, caFile)
+		// A stream port other than a real bridge's must be in the config
+		// too, or streamed mappings fall back to REST.
+		port := ""
+		if p := srv.StreamPort(); p != entertainment.Port {
+			port = fmt.Sprintf(", stream_port: %d", p)
+		}
+		fmt.Fprintf(w, "  point huegate at it with  bridge: {host: %q, username: %q, ca_file: %q%s}\n", host, key, caFile, port)
 	}
 }
 

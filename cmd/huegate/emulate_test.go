@@ -128,6 +128,7 @@ func TestPairWithTheEmulator(t *testing.T) {
 // emulated is what `huegate emulate` printed about where it is.
 type emulated struct {
 	main, httpURL, httpsURL, caFile, streamPort string
+	pointAt                                     string // the line that says how to point huegate at it
 }
 
 // startEmulateMode runs emulate with the given flags and reads the lines
@@ -153,6 +154,7 @@ func startEmulateMode(t *testing.T, args ...string) emulated {
 		httpsURL:   find(`HTTPS URL: (\S+)`),
 		caFile:     find(`bridge\.ca_file: (.+)`),
 		streamPort: find(`bridge\.stream_port: (\d+)`),
+		pointAt:    find(`  point huegate at it with  (.+)`),
 	}
 }
 
@@ -231,6 +233,9 @@ func TestEmulatePrintsWhereEachModeServes(t *testing.T) {
 			}
 			if port, err := strconv.Atoi(e.streamPort); err != nil || port <= 0 {
 				t.Errorf("bridge.stream_port: %q", e.streamPort)
+			}
+			if !strings.Contains(e.pointAt, "stream_port: "+e.streamPort+"}") {
+				t.Errorf("the config line lacks the stream port %s: %q", e.streamPort, e.pointAt)
 			}
 			c := bridgeClient(t, e.caFile)
 			for _, path := range []string{v1, v2, emulator.AuthPath} {
