@@ -163,3 +163,28 @@ func TestAdviceForWhatAConfigProbablyDoesNotMean(t *testing.T) {
 		t.Errorf("warnings %q", got)
 	}
 }
+
+// A streamed mapping on a bridge that cannot stream still works, over
+// REST; validate and the start-up log say so, and how to fix it.
+func TestAStreamTheBridgeCannotCarryIsWarned(t *testing.T) {
+	for _, c := range []struct{ bridge, want string }{
+		{"{host: h}", "bridge.clientkey is empty"},
+		{"{host: 'http://h', clientkey: 00112233445566778899aabbccddeeff}", "streaming needs CLIP v2 over https"},
+		{"{host: h, api: v1, clientkey: 00112233445566778899aabbccddeeff}", "streaming needs CLIP v2 over https"},
+	} {
+		cfg, err := Parse([]byte("bridge: " + c.bridge + "\nmappings: [{topic: a, stream: TV area}]\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(cfg.Warnings, "\n"); !strings.Contains(got, "mappings[0].stream: "+c.want) {
+			t.Errorf("%s: warnings %q", c.bridge, got)
+		}
+	}
+	cfg, err := Parse([]byte("bridge: {host: h, clientkey: 00112233445566778899aabbccddeeff}\nmappings: [{topic: a, stream: TV area}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("a bridge that can stream: warnings %q", cfg.Warnings)
+	}
+}

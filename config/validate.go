@@ -179,10 +179,32 @@ func advice(c *Config) []string {
 		}
 	}
 	for i, m := range c.Mappings {
+		w = append(w, streamAdvice(c, i, m)...)
 		if m.Transition%(100*time.Millisecond) != 0 {
 			w = append(w, fmt.Sprintf("mappings[%d].transition: %v is sent as %v: the bridge counts in steps of 100 ms",
 				i, m.Transition, m.Transition.Round(100*time.Millisecond)))
 		}
+	}
+	return w
+}
+
+// streamAdvice warns about a streamed mapping whose bridge cannot stream:
+// it still works, over REST, so it is no problem, but the user asked for
+// the stream and should learn why they will not get it before running.
+func streamAdvice(c *Config, i int, m mapping.Mapping) []string {
+	name := c.BridgeOf(m.Bridge)
+	b, ok := c.Bridges[name]
+	if m.Stream == "" || !ok {
+		return nil
+	}
+	var w []string
+	if b.ClientKey == "" {
+		w = append(w, fmt.Sprintf("mappings[%d].stream: %s.clientkey is empty, so the area's values go over REST; "+
+			"run `huegate pair` again to get one", i, c.BridgeKey(name)))
+	}
+	if b.API == "v1" || strings.HasPrefix(strings.ToLower(b.Host), "http://") {
+		w = append(w, fmt.Sprintf("mappings[%d].stream: streaming needs CLIP v2 over https, so the area's values go over REST; "+
+			"write %s.host without http:// and leave %s.api at auto", i, c.BridgeKey(name), c.BridgeKey(name)))
 	}
 	return w
 }
