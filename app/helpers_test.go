@@ -50,8 +50,14 @@ func startHuegateHTTP(t *testing.T, broker *mqtttest.Broker, poll time.Duration,
 // startHuegateAs is startHuegateHTTP with the MQTT client id to use.
 func startHuegateAs(t *testing.T, broker *mqtttest.Broker, clientID string, poll time.Duration, httpKeys, more string) *stack {
 	t.Helper()
+	return startHuegateOn(t, broker, huetest.NewServer(t, fixture), clientID, poll, httpKeys, more)
+}
+
+// startHuegateOn is startHuegateAs against a bridge the caller started.
+func startHuegateOn(t *testing.T, broker *mqtttest.Broker, bridge *emulator.Server, clientID string, poll time.Duration, httpKeys, more string) *stack {
+	t.Helper()
 	hideEnvironment(t)
-	s := &stack{broker: broker, bridge: huetest.NewServer(t, fixture)}
+	s := &stack{broker: broker, bridge: bridge}
 	yaml := fmt.Sprintf(`bridge:
   host: %s
   username: %q

@@ -58,6 +58,16 @@ func (s *bridgeState) command(k kind, prefix string, msg mqtt.Message) {
 	if msg.Retained || isClear(msg) {
 		return
 	}
+	if s.hold(k, prefix, msg) {
+		return
+	}
+	s.apply(k, prefix, msg)
+}
+
+// apply takes a live command for a light or group the bridge is known to
+// have (or refuses it).
+func (s *bridgeState) apply(k kind, prefix string, msg mqtt.Message) {
+	g := s.g
 	cmd, err := mapping.ParseCommand(msg.Payload, k == kindGroup)
 	if err != nil {
 		g.reject(msg.Topic, err)

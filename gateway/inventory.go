@@ -35,6 +35,7 @@ type known struct {
 func (s *bridgeState) afterPoll(ctx context.Context) {
 	s.index()
 	s.readScenes(ctx)
+	s.release()
 	configured := s.readConfig(ctx)
 	if s.opts.OnInventory == nil || !configured {
 		return

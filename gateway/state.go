@@ -49,6 +49,7 @@ type bridgeState struct {
 	online int8 // -1 unknown, 0 offline, 1 online
 	stream bool // the event stream is connected
 	known  known
+	held   held     // set-topic commands that came before the first read
 	clears []string // topics left in this poll, cleared at its end
 	// cmdFailing: the last command failed in a way that is retried (error
 	// 901, 429, 503, no answer). A bridge that answers reads but fails
