@@ -36,21 +36,27 @@ CLIP v2 (mode "huegate-v2"), and through a naive gateway that sends one
 bridge call per message, as earlier gateways do.
 
 Scenarios: slider (1 light, 100 msgs/s), room (one topic, 5 lights, 100
-msgs/s), flood (50 lights on 10 topics, as fast as the broker delivers), many
-(150 lights, 1,000 msgs/s), each ending with a final value per topic; and
-ingest (150 lights, 100,000 messages per second of --duration, as fast as
-possible) for throughput and memory, through huegate, through a
-subscriber that only counts (mode "broker": what the broker itself allows)
-and, when it is installed, through mosquitto_sub draining the same flood
-(mode "mosquitto_sub"; huegate's row is held to 1.2 × its time at no more
-CPU per message).
+msgs/s), area (one topic, 100 msgs/s, to a 10-light entertainment area: over
+REST, mode "huegate-v2", and through the Entertainment stream, mode
+"huegate-stream", which stops the area after 500 ms without a change and
+hands each light its last value over REST), flood (50 lights on 10 topics,
+as fast as the broker delivers), many (150 lights, 1,000 msgs/s), each
+ending with a final value per topic; and ingest (150 lights, 100,000
+messages per second of --duration, as fast as possible) for throughput and
+memory, through huegate, through a subscriber that only counts (mode
+"broker": what the broker itself allows) and, when it is installed, through
+mosquitto_sub draining the same flood (mode "mosquitto_sub"; huegate's row
+is held to 1.2 × its time at no more CPU per message).
 
 The broker, the emulator and the load generator run in a child process, so
 CPU time, peak RSS (Linux only) and allocations are the system under test's
-own. Bars are checked for huegate's rows; the exit code is 1 if one is
-missed. The whole bench takes about 4 minutes at the default duration.`,
+own. Bars are checked for huegate's rows (the stream row's: last value
+within 100 ms on every light, no REST command while the area streams);
+the exit code is 1 if one is missed. The whole bench takes about 5 minutes
+at the default duration.`,
 		Example: `  huegate bench
   huegate bench --duration 3s --scenario slider,room
+  huegate bench --duration 5s --scenario area
   huegate bench --broker mosquitto --scenario ingest
   huegate bench --broker tcp://127.0.0.1:1883 --json > bench.json`,
 		Args: cobra.NoArgs,

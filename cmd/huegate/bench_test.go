@@ -20,15 +20,17 @@ type benchRow struct {
 	FinalsTotal    int      `json:"finals_total"`
 	P99            *float64 `json:"last_value_latency_p99_ms"`
 	LowerBound     *float64 `json:"lower_bound_ms"`
+	StreamFrames   *int     `json:"stream_frames"`
+	RESTStreaming  *int     `json:"rest_while_streaming"`
 }
 
-// The CI smoke of `huegate bench`: a one-second run of two scenarios
+// The CI smoke of `huegate bench`: a one-second run of three scenarios
 // through a real Mosquitto. The rows are there, huegate's rows hold the
-// bars (the exit code says so too), and the broker is left without the
-// run's retained topics.
+// bars (the exit code says so too), the area's stream row streamed, and
+// the broker is left without the run's retained topics.
 func TestBenchSmoke(t *testing.T) {
 	broker := mqtttest.StartMosquitto(t)
-	p := startHuegate(t, nil, "bench", "--duration", "1s", "--scenario", "slider,room", "--json", "--broker", broker.URL)
+	p := startHuegate(t, nil, "bench", "--duration", "1s", "--scenario", "slider,room,area", "--json", "--broker", broker.URL)
 	if code := p.wait(t, 60*time.Second); code != 0 {
 		t.Fatalf("exit code %d, want 0 (bars held)", code)
 	}
@@ -40,6 +42,10 @@ func TestBenchSmoke(t *testing.T) {
 	var got []string
 	for _, r := range rows {
 		got = append(got, r.Scenario+"/"+r.Mode)
+		if r.Mode == "huegate-stream" && (r.StreamFrames == nil || *r.StreamFrames == 0 || r.RESTStreaming == nil || *r.RESTStreaming != 0 ||
+			r.FinalsCorrect != 10 || r.P99 == nil || *r.P99 > 100) {
+			t.Errorf("the stream row misses a bar: %+v", r)
+		}
 		if r.Mode != "huegate" {
 			continue
 		}
@@ -48,7 +54,7 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s misses a bar: %+v", r.Scenario, r)
 		}
 	}
-	if strings.Join(got, " ") != "slider/huegate slider/huegate-v2 slider/naive room/huegate room/huegate-v2 room/naive" {
+	if strings.Join(got, " ") != "slider/huegate slider/huegate-v2 slider/naive room/huegate room/huegate-v2 room/naive area/huegate-v2 area/huegate-stream" {
 		t.Fatalf("rows %v", got)
 	}
 

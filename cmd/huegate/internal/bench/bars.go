@@ -19,6 +19,9 @@ const (
 	// most 1.2 times its time, at no more CPU per message.
 	barVsSubTime = 1.2
 	barVsSubCPU  = 1.0
+	// A streamed area's lights get their last value within this, whatever
+	// their number: the stream carries them all in every frame.
+	barStreamP99 = 100
 )
 
 // Check is one bar: what was measured and what it must be.
@@ -59,6 +62,9 @@ func Checks(rows []Row, hot *HotPath, externalBroker bool) []Check {
 			// The same bars over https and CLIP v2, named as such.
 			r.Scenario += " (v2)"
 			cs = append(cs, rowChecks(r, externalBroker, 0)...)
+		case ModeHuegateStream:
+			r.Scenario += " (stream)"
+			cs = append(cs, streamChecks(r)...)
 		}
 	}
 	if hot != nil {
@@ -98,6 +104,27 @@ func rowChecks(r Row, externalBroker bool, ceiling float64) []Check {
 		cs = append(cs, c)
 	}
 	return cs
+}
+
+// streamChecks holds a streamed area's row to its bars: no 429, the REST
+// budget kept when the lights are handed back, every final value right
+// and within barStreamP99 of its publish, frames sent, and no REST
+// command while the area streamed.
+func streamChecks(r Row) []Check {
+	cs := []Check{
+		{r.Scenario, "http_429", strconv.Itoa(r.HTTP429), strconv.Itoa(barHTTP429), r.HTTP429 <= barHTTP429},
+		{r.Scenario, "max_commands_per_second", strconv.Itoa(r.MaxCommandsPerSecond), "≤ " + strconv.Itoa(barMaxPerSecond), r.MaxCommandsPerSecond <= barMaxPerSecond},
+		{r.Scenario, "finals", fmt.Sprintf("%d/%d", r.FinalsCorrect, r.FinalsTotal), "all", r.FinalsTotal > 0 && r.FinalsCorrect == r.FinalsTotal},
+	}
+	got, ok := "lost", false
+	if r.LatencyP99 != nil {
+		got, ok = fmt.Sprintf("%.1f", *r.LatencyP99), *r.LatencyP99 <= barStreamP99
+	}
+	cs = append(cs, Check{r.Scenario, "last_value_latency_p99_ms", got, "≤ " + strconv.Itoa(barStreamP99), ok})
+	frames, rest := optInt(r.StreamFrames), optInt(r.RESTWhileStreaming)
+	return append(cs,
+		Check{r.Scenario, "stream_frames", frames, "> 0", r.StreamFrames != nil && *r.StreamFrames > 0},
+		Check{r.Scenario, "rest_while_streaming", rest, "0", r.RESTWhileStreaming != nil && *r.RESTWhileStreaming == 0})
 }
 
 // vsSubChecks holds huegate's ingest to mosquitto_sub's in the same run: the

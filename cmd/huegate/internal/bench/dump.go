@@ -7,8 +7,9 @@ import (
 )
 
 // bridgeDump is a bridge with n dimmable lights, ids "1".."n", all off: the
-// installation a scenario needs, up to a Hue Pro bridge's 150 lights.
-func bridgeDump(n int) []byte {
+// installation a scenario needs, up to a Hue Pro bridge's 150 lights. With
+// area, the lights are also the entertainment area areaName (v1 group 1).
+func bridgeDump(n int, area bool) []byte {
 	lights := make(map[string]any, n)
 	for i := 1; i <= n; i++ {
 		lights[strconv.Itoa(i)] = map[string]any{
@@ -26,7 +27,7 @@ func bridgeDump(n int) []byte {
 	}
 	dump, _ := json.Marshal(map[string]any{ // maps of plain values always marshal
 		"lights": lights,
-		"groups": map[string]any{},
+		"groups": groupsOf(n, area),
 		"config": map[string]any{
 			"name": "huegate bench", "bridgeid": "001788FFFEBE0C11", "modelid": "BSB002",
 			"apiversion": "1.60.0", "swversion": "1960054020", "mac": "00:17:88:be:0c:11",
@@ -34,4 +35,26 @@ func bridgeDump(n int) []byte {
 		},
 	})
 	return dump
+}
+
+// groupsOf is the dump's groups: none, or the Entertainment group the
+// emulator serves as the v2 entertainment_configuration areaName, one
+// channel per light.
+func groupsOf(n int, area bool) map[string]any {
+	if !area {
+		return map[string]any{}
+	}
+	ids := make([]string, n)
+	locations := make(map[string]any, n)
+	for i := range n {
+		ids[i] = strconv.Itoa(i + 1)
+		locations[ids[i]] = []any{-1 + 2*float64(i)/float64(max(n-1, 1)), 1, 0} // a row in front of the screen
+	}
+	return map[string]any{"1": map[string]any{
+		"name": areaName, "type": "Entertainment", "class": "TV", "lights": ids, "sensors": []any{},
+		"state":     map[string]any{"all_on": false, "any_on": false},
+		"action":    map[string]any{"on": false, "bri": 1},
+		"stream":    map[string]any{"proxymode": "auto", "proxynode": "/bridge", "active": false, "owner": nil},
+		"locations": locations,
+	}}
 }

@@ -54,21 +54,37 @@ type setup struct {
 }
 
 type event struct {
-	Event     string  `json:"event"`
-	Broker    string  `json:"broker,omitempty"` // where the system under test connects
-	Bridge    string  `json:"bridge,omitempty"`
-	Key       string  `json:"key,omitempty"`
-	CA        string  `json:"ca,omitempty"` // PEM of the https bridge's test CA
-	Published int     `json:"published,omitempty"`
-	Report    *report `json:"report,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	Event  string `json:"event"`
+	Broker string `json:"broker,omitempty"` // where the system under test connects
+	Bridge string `json:"bridge,omitempty"`
+	Key    string `json:"key,omitempty"`
+	CA     string `json:"ca,omitempty"` // PEM of the https bridge's test CA
+	// ClientKey and StreamPort are the Entertainment stream's key and UDP
+	// port, for a bridge that serves one.
+	ClientKey  string  `json:"clientkey,omitempty"`
+	StreamPort int     `json:"stream_port,omitempty"`
+	Published  int     `json:"published,omitempty"`
+	Report     *report `json:"report,omitempty"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // report is what the world saw, for the bench to turn into a row.
 type report struct {
-	Published int         `json:"published"` // load and finals
-	Commands  []cmdRecord `json:"commands"`  // light and group commands the bridge received
-	Finals    []final     `json:"finals"`    // one per light
+	Published int           `json:"published"`        // load and finals
+	Commands  []cmdRecord   `json:"commands"`         // light and group commands the bridge received
+	Finals    []final       `json:"finals"`           // one per light
+	Stream    *streamReport `json:"stream,omitempty"` // for a bridge with an entertainment area
+}
+
+// streamReport is what the bridge saw of its entertainment area.
+type streamReport struct {
+	Frames int `json:"frames"` // stream frames the bridge accepted
+	// RESTWhileStreaming counts the light and group commands that arrived
+	// while the area was active: the stream hides them from its lights.
+	RESTWhileStreaming int `json:"rest_while_streaming"`
+	// Lifecycle counts the starts and stops of the area, and the light and
+	// group commands after its last stop (the values handed back to REST).
+	Lifecycle int `json:"lifecycle"`
 }
 
 type cmdRecord struct {

@@ -24,7 +24,13 @@ type Row struct {
 	CPUSeconds           *float64 `json:"cpu_seconds"` // null where not measurable
 	PeakRSSMB            *float64 `json:"peak_rss_mb"`
 	AllocsPerMsg         float64  `json:"allocs_per_msg"`
-	lights               int
+	// The area scenario's: frames the bridge accepted, REST commands that
+	// arrived while the area was active, and the area's starts and stops
+	// plus the commands that handed its lights back to REST. Null elsewhere.
+	StreamFrames       *int `json:"stream_frames"`
+	RESTWhileStreaming *int `json:"rest_while_streaming"`
+	LifecycleCommands  *int `json:"lifecycle_commands"`
+	lights             int
 }
 
 // measured is what the bench process saw of its system during a run.
@@ -60,8 +66,11 @@ func summarize(sc Scenario, mode string, rep *report, m measured) Row {
 		lat = append(lat, ms)
 	}
 	r.LatencyP50, r.LatencyP99 = percentile(lat, 50), percentile(lat, 99)
-	if len(rep.Finals) > 0 {
+	if len(rep.Finals) > 0 && mode != ModeHuegateStream { // the stream has no such budget
 		r.LowerBound = ptr(lowerBound(len(rep.Finals), bridgeRate, bridgeLatency))
+	}
+	if st := rep.Stream; st != nil {
+		r.StreamFrames, r.RESTWhileStreaming, r.LifecycleCommands = ptr(st.Frames), ptr(st.RESTWhileStreaming), ptr(st.Lifecycle)
 	}
 	if m.ingestElapsed > 0 {
 		r.IngestPerSecond = math.Round(float64(m.received) / m.ingestElapsed.Seconds())

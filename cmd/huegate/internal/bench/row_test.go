@@ -71,6 +71,49 @@ func TestSummarizeLeavesOutWhatWasNotMeasured(t *testing.T) {
 	}
 }
 
+// A stream row has the area's figures and no lower bound: the stream has
+// no REST budget to be bound by. Other rows leave the area's figures out.
+func TestSummarizeTakesTheAreasFigures(t *testing.T) {
+	sc := Scenario{Name: "area", Lights: 1, Topics: 1, Area: true}
+	rep := &report{Published: 5, Finals: []final{{Light: "1", Value: 201, Published: 1, Applied: 1 + 12*ms, Correct: true}},
+		Stream: &streamReport{Frames: 90, RESTWhileStreaming: 0, Lifecycle: 3}}
+	r := summarize(sc, ModeHuegateStream, rep, measured{})
+	if derefInt(r.StreamFrames) != 90 || derefInt(r.RESTWhileStreaming) != 0 || derefInt(r.LifecycleCommands) != 3 {
+		t.Fatalf("row %+v, want 90 frames, 0 REST while streaming, 3 lifecycle", r)
+	}
+	if r.LowerBound != nil || r.LatencyP99 == nil || *r.LatencyP99 != 12 {
+		t.Errorf("lower bound %v, p99 %v; want none and 12", deref(r.LowerBound), deref(r.LatencyP99))
+	}
+	if r := summarize(sc, ModeHuegateV2, rep, measured{}); r.LowerBound == nil {
+		t.Error("the REST row of the area has no lower bound")
+	}
+	rep.Stream = nil
+	if r := summarize(Scenario{Name: "room", Lights: 1, Topics: 1}, ModeHuegate, rep, measured{}); r.StreamFrames != nil || r.RESTWhileStreaming != nil || r.LifecycleCommands != nil {
+		t.Errorf("a room row has area figures: %+v", r)
+	}
+}
+
+func TestChecksHoldTheStreamRowToItsBars(t *testing.T) {
+	good := Row{Scenario: "area", Mode: ModeHuegateStream, MaxCommandsPerSecond: 10, FinalsCorrect: 10, FinalsTotal: 10,
+		LatencyP99: ptr(40.0), StreamFrames: ptr(200), RESTWhileStreaming: ptr(0), LifecycleCommands: ptr(12)}
+	if missed := missedBars(Checks([]Row{good}, nil, false)); len(missed) != 0 {
+		t.Fatalf("a good stream row missed %v", missed)
+	}
+	bad := good
+	bad.HTTP429, bad.FinalsCorrect, bad.LatencyP99, bad.StreamFrames, bad.RESTWhileStreaming = 1, 9, ptr(150.0), ptr(0), ptr(3)
+	want := "http_429,finals,last_value_latency_p99_ms,stream_frames,rest_while_streaming"
+	if missed := missedBars(Checks([]Row{bad}, nil, false)); strings.Join(missed, ",") != want {
+		t.Fatalf("missed %v, want %s", missed, want)
+	}
+	cs := Checks([]Row{{Scenario: "area", Mode: ModeHuegateStream, FinalsTotal: 10}}, nil, false)
+	if missed := missedBars(cs); strings.Join(missed, ",") != "finals,last_value_latency_p99_ms,stream_frames,rest_while_streaming" {
+		t.Fatalf("a stream row that measured nothing missed only %v", missed)
+	}
+	if cs[0].Scenario != "area (stream)" {
+		t.Errorf("checks named %q, want area (stream)", cs[0].Scenario)
+	}
+}
+
 func TestMaxInWindowCountsAnySecondNotJustWholeOnes(t *testing.T) {
 	at := func(msecs ...int64) []int64 {
 		out := make([]int64, len(msecs))
@@ -168,7 +211,8 @@ func TestTableIsAlignedAndSaysWhatIsMissing(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("%d lines, want a header and 2 rows:\n%s", len(lines), buf.String())
 	}
-	if !strings.Contains(lines[0], "last_value_latency_p99_ms") || !strings.Contains(lines[2], "lost") || !strings.Contains(lines[2], " - ") {
+	if !strings.Contains(lines[0], "last_value_latency_p99_ms") || !strings.Contains(lines[0], "rest_while_streaming") ||
+		!strings.Contains(lines[2], "lost") || strings.Join(strings.Fields(lines[1])[15:], " ") != "- - -" {
 		t.Errorf("table:\n%s", buf.String())
 	}
 	if len(lines[0]) != len(lines[1]) || len(lines[1]) != len(lines[2]) {

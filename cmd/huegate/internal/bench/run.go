@@ -65,7 +65,7 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 			err = fmt.Errorf("world: %w", cerr)
 		}
 	}()
-	st := &setup{Scenario: sc.Name, Broker: o.Broker, Prefix: prefix, Duration: int64(o.Duration), HTTPS: mode == ModeHuegateV2}
+	st := &setup{Scenario: sc.Name, Broker: o.Broker, Prefix: prefix, Duration: int64(o.Duration), HTTPS: mode == ModeHuegateV2 || mode == ModeHuegateStream}
 	if err := w.send(command{Op: opSetup, Setup: st}); err != nil {
 		return Row{}, err
 	}
@@ -73,7 +73,7 @@ func runOne(ctx context.Context, o Options, sc Scenario, mode, prefix string) (r
 	if err != nil {
 		return Row{}, err
 	}
-	cfg, err := systemConfig(sc, ready, prefix)
+	cfg, err := systemConfig(sc, mode, ready, prefix)
 	if err != nil {
 		return Row{}, err
 	}
@@ -136,8 +136,10 @@ func drive(ctx context.Context, w *worldConn, sc Scenario, sys system, d time.Du
 }
 
 // settle publishes the finals and waits until every light shows its final
-// value and the system has nothing left to send, or until the deadline:
-// twice what the bridge's budget allows, plus a second.
+// value, a streamed area has handed its lights back to REST, and the
+// system has nothing left to send, or until the deadline: twice what the
+// bridge's budget allows, plus a second, plus the stream's idle time in
+// the area scenario.
 func settle(ctx context.Context, w *worldConn, sc Scenario, sys system) error {
 	if err := w.send(command{Op: opFinals}); err != nil {
 		return err
@@ -146,6 +148,9 @@ func settle(ctx context.Context, w *worldConn, sc Scenario, sys system) error {
 		return err
 	}
 	limit := 2*time.Duration(lowerBound(sc.Lights, bridgeRate, bridgeLatency))*time.Millisecond + time.Second
+	if sc.Area {
+		limit += streamIdle
+	}
 	deadline := time.Now().Add(limit)
 	if _, err := w.expect(ctx, evLanded, limit, nil); errors.Is(err, errTimeout) {
 		return nil // finals missing at the deadline: the row says so

@@ -45,6 +45,50 @@ func TestRunComparesHuegateWithTheNaiveGateway(t *testing.T) {
 	}
 }
 
+// A short area run: the same slider over one topic to 10 lights, over REST
+// and through the entertainment area. REST keeps its budget and lands the
+// finals near its bound; the stream lands them within 100 ms, sends no
+// REST command while the area is active, and hands each light back to
+// REST once after it stops. A stream that sent no frames, or fell back to
+// REST, misses these bars.
+func TestAreaStreamBeatsTheRESTBudget(t *testing.T) {
+	rows := runInProcess(t, time.Second, BrokerEmbedded, "area")
+	if len(rows) != 2 || rows[0].Mode != ModeHuegateV2 || rows[1].Mode != ModeHuegateStream {
+		t.Fatalf("rows %+v, want area/huegate-v2 and area/huegate-stream", rows)
+	}
+	rest, st := rows[0], rows[1]
+	for _, c := range Checks(rows, nil, false) {
+		if !c.OK {
+			t.Errorf("%s missed %s: got %s, want %s", c.Scenario, c.Bar, c.Got, c.Want)
+		}
+	}
+	if st.StreamFrames == nil || *st.StreamFrames == 0 || st.RESTWhileStreaming == nil || *st.RESTWhileStreaming != 0 {
+		t.Fatalf("stream row: %v frames, %v REST commands while streaming; want frames and none",
+			derefInt(st.StreamFrames), derefInt(st.RESTWhileStreaming))
+	}
+	if st.FinalsCorrect != 10 || st.LatencyP99 == nil || *st.LatencyP99 > barStreamP99 || st.HTTP429 != 0 {
+		t.Errorf("stream row: finals %d/10, p99 %v ms, %d × 429", st.FinalsCorrect, deref(st.LatencyP99), st.HTTP429)
+	}
+	// start, stop, and the final value of each light over REST
+	if n := derefInt(st.LifecycleCommands); n != 2+10 || st.BridgeCommands != 10 {
+		t.Errorf("stream row: %v lifecycle commands, %d light commands; want 12 and 10", n, st.BridgeCommands)
+	}
+	if derefInt(rest.StreamFrames) != 0 || derefInt(rest.LifecycleCommands) != 0 || rest.FinalsCorrect != 10 || rest.HTTP429 != 0 {
+		t.Errorf("REST row: %v frames, %v lifecycle commands, finals %d/10, %d × 429",
+			derefInt(rest.StreamFrames), derefInt(rest.LifecycleCommands), rest.FinalsCorrect, rest.HTTP429)
+	}
+	if rest.LatencyP99 == nil || *rest.LatencyP99 <= *st.LatencyP99 {
+		t.Errorf("REST p99 %v ms is no slower than the stream's %v ms", deref(rest.LatencyP99), deref(st.LatencyP99))
+	}
+}
+
+func derefInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func TestTheWorldSaysWhatWentWrong(t *testing.T) {
 	in := strings.NewReader(`{"op":"setup","setup":{"scenario":"nope","broker":"embedded","prefix":"x"}}` + "\n")
 	var out bytes.Buffer

@@ -21,6 +21,9 @@ type Scenario struct {
 	PerSecond int
 	Finals    bool     // a final value per topic after the load
 	Modes     []string // the systems it runs against, in order
+	// Area makes the lights an entertainment area on a bridge that serves
+	// the Entertainment stream; the stream row maps the topic to the area.
+	Area bool
 }
 
 // Scenarios are the loads of the issue, in the order they run, plus ingest:
@@ -28,6 +31,8 @@ type Scenario struct {
 var Scenarios = []Scenario{
 	{Name: "slider", Lights: 1, Topics: 1, Rate: 100, Finals: true, Modes: both},
 	{Name: "room", Lights: 5, Topics: 1, Rate: 100, Finals: true, Modes: both},
+	// area: the room beyond the REST budget, REST and stream side by side.
+	{Name: "area", Lights: 10, Topics: 1, Rate: 100, Finals: true, Area: true, Modes: []string{ModeHuegateV2, ModeHuegateStream}},
 	{Name: "flood", Lights: 50, Topics: 10, Finals: true, Modes: both},
 	{Name: "many", Lights: 150, Topics: 150, Rate: 1000, Finals: true, Modes: both},
 	{Name: "ingest", Lights: 150, Topics: 150, PerSecond: 100_000, Modes: []string{ModeHuegate, ModeBroker, ModeMosquittoSub}},
@@ -80,6 +85,13 @@ const (
 	bridgeRate    = 10 // commands per second before it answers 429
 )
 
+// streamIdle is the stream row's stream_idle: short, so the area stops and
+// hands its lights back to REST within the run.
+const streamIdle = 500 * time.Millisecond
+
+// areaName is the entertainment area of an Area scenario's bridge.
+const areaName = "Bench area"
+
 // Values: the load moves lights within loadMax, finals lie above it, so the
 // emulator can tell a final value from anything sent before it.
 const (
@@ -112,8 +124,11 @@ const (
 	ModeHuegate = "huegate" // huegate's pipeline, as `run` wires it, to a v1 bridge over http
 	// ModeHuegateV2 is huegate to a bridge with https and CLIP v2.
 	ModeHuegateV2 = "huegate-v2"
-	ModeNaive     = "naive"  // one bridge call per message (naive.go)
-	ModeBroker    = "broker" // a subscriber that only counts (rawsub.go): the broker's ceiling
+	// ModeHuegateStream is huegate to the same bridge, the topic mapped to
+	// its entertainment area (stream:) instead of its lights.
+	ModeHuegateStream = "huegate-stream"
+	ModeNaive         = "naive"  // one bridge call per message (naive.go)
+	ModeBroker        = "broker" // a subscriber that only counts (rawsub.go): the broker's ceiling
 	// ModeMosquittoSub is `mosquitto_sub` draining the flood (mosqsub.go):
 	// the reference subscriber users know.
 	ModeMosquittoSub = "mosquitto_sub"

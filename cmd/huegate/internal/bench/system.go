@@ -39,11 +39,16 @@ func startSystem(ctx context.Context, mode string, cfg *config.Config) (system, 
 
 // systemConfig is the configuration of a run's system under test: huegate's
 // defaults (as `run` would read them from a file naming only the bridge, the
-// broker and the mappings), pointed at the world.
-func systemConfig(sc Scenario, ready event, prefix string) (*config.Config, error) {
+// broker and the mappings), pointed at the world. In the stream mode each
+// topic is mapped to the bridge's entertainment area instead of its lights.
+func systemConfig(sc Scenario, mode string, ready event, prefix string) (*config.Config, error) {
 	var b strings.Builder
 	b.WriteString("bridge:\n  light_rate: 10\nmappings:\n")
 	for t := range sc.Topics {
+		if mode == ModeHuegateStream {
+			fmt.Fprintf(&b, "  - topic: %s\n    stream: %q\n    stream_idle: %s\n", topic(prefix, t), areaName, streamIdle)
+			continue
+		}
 		fmt.Fprintf(&b, "  - topic: %s\n    lights: [%s]\n", topic(prefix, t), strings.Join(sc.lightsOf(t), ", "))
 	}
 	cfg, err := config.Parse([]byte(b.String()))
@@ -54,6 +59,10 @@ func systemConfig(sc Scenario, ready event, prefix string) (*config.Config, erro
 	// point the bench at a real bridge or broker.
 	br := cfg.Bridges[config.DefaultBridge]
 	br.Host, br.Username, br.LightRate = ready.Bridge, ready.Key, bridgeRate
+	br.ClientKey = ready.ClientKey
+	if ready.StreamPort != 0 {
+		br.StreamPort = ready.StreamPort
+	}
 	cfg.Bridges = map[string]config.Bridge{config.DefaultBridge: br}
 	cfg.MQTT.Broker = ready.Broker
 	cfg.MQTT.ClientID = "huegate-bench-" + strconv.Itoa(os.Getpid())

@@ -23,6 +23,7 @@ var columns = []string{
 	"scenario", "mode", "messages", "bridge_commands", "http_429", "max_commands_per_second",
 	"finals_correct", "finals_total", "last_value_latency_p50_ms", "last_value_latency_p99_ms",
 	"lower_bound_ms", "ingest_msgs_per_s", "cpu_seconds", "peak_rss_mb", "allocs_per_msg",
+	"stream_frames", "rest_while_streaming", "lifecycle_commands",
 }
 
 // WriteTable writes the rows as an aligned table. "lost" is a latency
@@ -43,6 +44,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 			strconv.Itoa(r.MaxCommandsPerSecond), strconv.Itoa(r.FinalsCorrect), strconv.Itoa(r.FinalsTotal),
 			lat(r.LatencyP50), lat(r.LatencyP99), opt(r.LowerBound, 0), strconv.FormatFloat(r.IngestPerSecond, 'f', 0, 64),
 			opt(r.CPUSeconds, 2), opt(r.PeakRSSMB, 1), strconv.FormatFloat(r.AllocsPerMsg, 'f', 2, 64),
+			optInt(r.StreamFrames), optInt(r.RESTWhileStreaming), optInt(r.LifecycleCommands),
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
 	}
@@ -54,6 +56,13 @@ func opt(v *float64, digits int) string {
 		return "-"
 	}
 	return strconv.FormatFloat(*v, 'f', digits, 64)
+}
+
+func optInt(v *int) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.Itoa(*v)
 }
 
 // WriteChecks writes one line per bar, and says how many were missed.

@@ -33,11 +33,19 @@ type world struct {
 	emu      *emulator.Bridge // bridge.Bridge, set before any request can arrive
 	pub      *publisher
 	stopHook func()
+	// clientKey is the Entertainment stream's key of an area scenario's
+	// bridge, "" for the others.
+	clientKey string
+	watchStop chan struct{} // closed to end watch
+	watching  sync.WaitGroup
 
 	mu      sync.Mutex // guards the finals
 	finals  map[string]*final
 	waiting int // finals not yet applied
 	landed  chan struct{}
+	// landedOK says landed is closed: every final applied, and an area
+	// that streamed has handed its lights back to REST.
+	landedOK bool
 }
 
 // ServeWorld runs the world of one run, reading commands from in and writing
@@ -65,7 +73,9 @@ func serveWorld(ctx context.Context, in io.Reader, out *lineWriter) error {
 		return err
 	}
 	defer w.close()
-	if err := out.write(event{Event: evReady, Broker: w.url, Bridge: w.bridge.URL, Key: w.emu.Key(), CA: w.ca}); err != nil {
+	ready := event{Event: evReady, Broker: w.url, Bridge: w.bridge.URL, Key: w.emu.Key(), CA: w.ca,
+		ClientKey: w.clientKey, StreamPort: w.bridge.StreamPort()}
+	if err := out.write(ready); err != nil {
 		return err
 	}
 	return w.serve(ctx, cmds)
@@ -97,7 +107,7 @@ func startWorld(ctx context.Context, s setup, out *lineWriter) (*world, error) {
 	if !ok {
 		return nil, fmt.Errorf("world: unknown scenario %q", s.Scenario)
 	}
-	w := &world{sc: sc, setup: s, out: out, landed: make(chan struct{})}
+	w := &world{sc: sc, setup: s, out: out, landed: make(chan struct{}), watchStop: make(chan struct{})}
 	if err := w.startBroker(); err != nil {
 		return nil, err
 	}
@@ -138,8 +148,15 @@ func (w *world) startBroker() error {
 func (w *world) ownBroker() bool { return w.broker != nil || w.mosq != nil }
 
 func (w *world) startBridge() error {
-	b, err := emulator.New(bridgeDump(w.sc.Lights),
-		emulator.WithLatency(bridgeLatency), emulator.WithRate(bridgeRate), emulator.WithEventStream())
+	opts := []emulator.Option{emulator.WithLatency(bridgeLatency), emulator.WithRate(bridgeRate), emulator.WithEventStream()}
+	if w.sc.Area {
+		if !w.setup.HTTPS {
+			return errors.New("world: an entertainment area needs a bridge with https")
+		}
+		w.clientKey = newClientKey()
+		opts = append(opts, emulator.WithClientKey(w.clientKey))
+	}
+	b, err := emulator.New(bridgeDump(w.sc.Lights, w.sc.Area), opts...)
 	if err != nil {
 		return fmt.Errorf("world: bridge: %w", err)
 	}
@@ -151,11 +168,17 @@ func (w *world) startBridge() error {
 			return fmt.Errorf("world: bridge: %w", err)
 		}
 	}
+	if w.sc.Area {
+		opt.StreamAddr = "127.0.0.1:0" // any free port: runs and tests go side by side
+	}
 	srv, err := emulator.StartMode(b, "127.0.0.1:0", opt)
 	if err != nil {
 		return fmt.Errorf("world: bridge: %w", err)
 	}
 	w.bridge = srv
+	if w.sc.Area {
+		w.watching.Go(w.watch)
+	}
 	return nil
 }
 
@@ -234,6 +257,8 @@ func (w *world) close() {
 		}
 		w.pub.close()
 	}
+	close(w.watchStop)
+	w.watching.Wait()
 	if w.bridge != nil {
 		w.stopHook()
 		w.bridge.Close()
