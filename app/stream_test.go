@@ -8,6 +8,7 @@ import (
 
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/entertainment"
+	"github.com/huegate/huegate/internal/testkit"
 	"github.com/huegate/huegate/mqtt/mqtttest"
 )
 
@@ -28,16 +29,10 @@ func streaming(t *testing.T, on onBridge) (*emulator.Server, *mqtttest.Broker, i
 	return srv, broker, logs
 }
 
-// waitUntil polls cond until it holds or 10 s pass.
+// waitUntil polls cond for up to 10 s, the bound of every wait here.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, what, cond)
 }
 
 // lightPuts are the REST commands for the area's lights (v1 or v2).
