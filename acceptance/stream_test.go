@@ -309,8 +309,24 @@ func (w *streamRun) start(t *testing.T) *process {
 // publish sends each value to home/tv, in order.
 func (w *streamRun) publish(t *testing.T, values ...int) {
 	t.Helper()
+	w.slide(t, 0, values...)
+}
+
+// slide sends each value to home/tv, one every every, as a hand moves a
+// slider.
+func (w *streamRun) slide(t *testing.T, every time.Duration, values ...int) {
+	t.Helper()
 	pub := mqtttest.NewPublisher(t, w.broker.URL)
-	for _, v := range values {
+	var pace <-chan time.Time
+	if every > 0 {
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		pace = tick.C
+	}
+	for i, v := range values {
+		if i > 0 && pace != nil {
+			<-pace // the pace of the hand, not a wait for huegate
+		}
 		pub.Publish(tvTopic, []byte(strconv.Itoa(v)), 1, false)
 	}
 }
@@ -375,8 +391,8 @@ func TestStreamStartsStreamsAndHandsBackAfterIdle(t *testing.T) {
 	w := newStreamRun(t, b, "1s", true)
 	w.start(t)
 	from, t0 := b.bridge.mark(), time.Now()
-	values := []int{20, 60, 100, 140, 180, 220}
-	w.publish(t, values...)
+	values := []int{20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 220}
+	w.slide(t, 100*time.Millisecond, values...) // a second of changes
 	final := values[len(values)-1]
 	b.waitFrame(t, t0, final)
 	b.emu.p.stderr.waitLog(t, "area started by huegate", 1, b.emuEvent("entertainment area started", w.me()))
@@ -404,21 +420,26 @@ func TestStreamStartsStreamsAndHandsBackAfterIdle(t *testing.T) {
 
 // checkSteadyFrames: every frame is for the area, frames come at least
 // every 300 ms from the first to the last (huegate sends ~50 a second
-// while values change and for a second after), at least 25 of them, and
-// the last shows the final value.
+// while values change and for a second after: two seconds here), at least
+// 50 of them, their brightness never goes back (the values rise: newest
+// value only, never a backlog), and the last shows the final value.
 func checkSteadyFrames(t *testing.T, fs []frame, area string, final int) {
 	t.Helper()
-	if len(fs) < 25 {
-		t.Errorf("%d frames, want at least 25 (a second at 50 a second, or more)", len(fs))
+	if len(fs) < 50 {
+		t.Errorf("%d frames, want at least 50 (two seconds at 50 a second)", len(fs))
 	}
 	for i, f := range fs {
 		if f.Area != area || f.Space != "xyb" {
 			t.Fatalf("frame %d: %+v, want xy+brightness for area %s", i, f, area)
 		}
-		if i > 0 {
-			if gap := f.Time.Sub(fs[i-1].Time); gap > 300*time.Millisecond {
-				t.Errorf("%v without a frame before frame %d of %d", gap, i, len(fs))
-			}
+		if i == 0 || len(f.Channels) == 0 || len(fs[i-1].Channels) == 0 {
+			continue
+		}
+		if gap := f.Time.Sub(fs[i-1].Time); gap > 300*time.Millisecond {
+			t.Errorf("%v without a frame before frame %d of %d", gap, i, len(fs))
+		}
+		if f.Channels[0].Bri < fs[i-1].Channels[0].Bri {
+			t.Errorf("frame %d went back from brightness %v to %v", i, fs[i-1].Channels[0].Bri, f.Channels[0].Bri)
 		}
 	}
 	if len(fs) == 0 {
@@ -437,11 +458,12 @@ func TestStreamFallsBackToREST(t *testing.T) {
 		name  string
 		knobs []string
 		pair  bool
-		says  string // in the line: the cause and its fix
+		cause string
+		fix   string
 	}{
-		{"in use", []string{"--stream-in-use"}, true, "in use by another application"},
-		{"no handshake", []string{"--stream-no-handshake"}, true, "bridge.stream_port"},
-		{"no client key", nil, false, "pair again with `huegate pair`"},
+		{"in use", []string{"--stream-in-use"}, true, "in use by another application", "stop it there"},
+		{"no handshake", []string{"--stream-no-handshake"}, true, "DTLS handshake", "bridge.stream_port"},
+		{"no client key", nil, false, "bridge.clientkey is empty", "pair again with `huegate pair`"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -457,8 +479,9 @@ func TestStreamFallsBackToREST(t *testing.T) {
 				b.waitLights(t, 201)
 			}
 			lines := filterLog(run.stderr.logLines(), func(l logLine) bool { return l.str("message") == cantLine })
-			if len(lines) != 1 || lines[0].str("level") != "warn" || !strings.Contains(lines[0].str("error"), c.says) {
-				t.Errorf("want one warning %q naming %q; got %v", cantLine, c.says, lines)
+			if len(lines) != 1 || lines[0].str("level") != "warn" || lines[0].str("area") != tvName ||
+				!strings.Contains(lines[0].str("error"), c.cause) || !strings.Contains(lines[0].str("error"), c.fix) {
+				t.Errorf("want one warning %q for %s naming %q and %q; got %v", cantLine, tvName, c.cause, c.fix, lines)
 			}
 			if fs := b.frameLog(t); len(fs) != 0 {
 				t.Errorf("frames reached the bridge: %d", len(fs))
