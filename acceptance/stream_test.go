@@ -367,6 +367,15 @@ func (b *streamBridge) waitLightPuts(t *testing.T, from, bri int) {
 	}
 }
 
+// stopAt waits for a stop of the TV area from position from on, and
+// returns its position.
+func (b *streamBridge) stopAt(t *testing.T, from int) int {
+	t.Helper()
+	return b.bridge.waitFor(t, from, "stopping the TV area", func(r bridgeRequest) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/entertainment_configuration/"+b.area) && jsonEqual(r.Body, []byte(`{"action":"stop"}`))
+	})
+}
+
 // areaRequests are the starts and stops of the TV area that reached the
 // bridge, in order, from position from on.
 func (b *streamBridge) areaRequests(from int) []string {
@@ -408,7 +417,7 @@ func TestStreamStartsStreamsAndHandsBackAfterIdle(t *testing.T) {
 	if got := b.areaRequests(from); len(got) != 2 || got[0] != "start" || got[1] != "stop" {
 		t.Errorf("area requests %v, want [start stop]", got)
 	}
-	stop := b.bridge.waitFor(t, from, "the stop", func(r bridgeRequest) bool { return strings.Contains(string(r.Body), `"stop"`) })
+	stop := b.stopAt(t, from)
 	if early := b.lightPuts(from); len(b.lightPuts(stop)) != len(early) {
 		t.Errorf("REST commands to the lights while streaming: %v", early)
 	}
@@ -533,6 +542,7 @@ func TestStreamStopsTheAreaOnSIGTERM(t *testing.T) {
 	b := startStreamBridge(t)
 	w := newStreamRun(t, b, "1m", true) // only the stop can end it within the test
 	run := w.start(t)
+	from := b.bridge.mark()
 	w.publish(t, 77)
 	b.waitFrame(t, time.Time{}, 77)
 	run.signal(t, syscall.SIGTERM)
@@ -548,4 +558,11 @@ func TestStreamStopsTheAreaOnSIGTERM(t *testing.T) {
 		t.Errorf("area stops by huegate: %v, want one, asked", stopped)
 	}
 	b.waitLights(t, 77)
+	// The bridge's state shows what the lights show: the final value went
+	// over REST after the stop, once per light.
+	stop := b.stopAt(t, from)
+	b.waitLightPuts(t, stop, 77)
+	if puts := b.lightPuts(from); len(puts) != len(tvLights) {
+		t.Errorf("%d REST commands to the lights, want one per light after the stop: %v", len(puts), puts)
+	}
 }
