@@ -32,6 +32,10 @@ type emulateFlags struct {
 	caDir   string
 	cert    string
 	stream  int
+
+	frameLog    string // --frame-log
+	inUse       bool   // --stream-in-use
+	noHandshake bool   // --stream-no-handshake
 }
 
 func newEmulateCmd(g *globals) *cobra.Command {
@@ -69,7 +73,18 @@ gen2 and pro also serve the Entertainment stream (DTLS over UDP, on
 --stream-port of the --listen host; 2100 as a real bridge) and print
   bridge.stream_port: <port>
 Its pre-shared key is the clientkey pairing hands out with
-generateclientkey.
+generateclientkey. It logs each area started and stopped (by which
+application id, and why: stop, silence or reboot) and each stream session
+opened and closed. --frame-log FILE appends a JSON line per frame it
+accepts:
+  {"time":"...","area":"<id>","seq":7,"space":"xyb",
+   "channels":[{"id":0,"x":0.3127,"y":0.329,"bri":0.5}]}
+(rgb frames carry r, g, b instead of x, y, bri; every value in 0..1).
+Two knobs make streaming fail, to see a client fall back:
+--stream-in-use makes every area look streamed by another application
+(a start answers 409, REST commands to its lights are accepted and hidden
+by that stream), --stream-no-handshake makes the stream port swallow every
+datagram (a DTLS handshake never answers).
 
 To try ` + "`huegate pair`" + ` against it, press its link button: Enter on its
 terminal, --link-button at start, or
@@ -78,6 +93,7 @@ PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
   huegate emulate --mode old --listen 127.0.0.1:8080 --fixture my-bridge.json --rate 10 --latency 30ms
   huegate emulate --mode pro --ca-dir ./testca --cert wrong-cn
   huegate emulate --link-button & huegate pair --host 127.0.0.1:8080
+  huegate emulate --stream-port 0 --frame-log frames.jsonl
   curl http://127.0.0.1:8080/api/` + emulator.DefaultKey + `/lights
   curl -k -H 'hue-application-key: ` + emulator.DefaultKey + `' https://127.0.0.1:8080/clip/v2/resource/light`,
 		Args: cobra.NoArgs,
@@ -95,6 +111,9 @@ PUT /api/<key>/config {"linkbutton":true}. Each press lasts 30 s.`,
 	fl.StringVar(&f.caDir, "ca-dir", "", "directory of the test CA's ca.pem and ca-key.pem, made if absent; unused by --mode old (default: huegate-emulator in the user cache directory)")
 	fl.StringVar(&f.cert, "cert", "good", "certificate to show over https: good, wrong-cn, other-root or self-signed")
 	fl.IntVar(&f.stream, "stream-port", entertainment.Port, "UDP port of the Entertainment stream (DTLS), on the --listen host; 0 picks a free one; unused by --mode old")
+	fl.StringVar(&f.frameLog, "frame-log", "", "append a JSON line per accepted stream frame to this file")
+	fl.BoolVar(&f.inUse, "stream-in-use", false, "every entertainment area looks streamed by another application")
+	fl.BoolVar(&f.noHandshake, "stream-no-handshake", false, "the stream port never answers: DTLS handshakes time out")
 	return cmd
 }
 
@@ -117,8 +136,8 @@ func (g *globals) emulate(parent context.Context, cmd *cobra.Command, f *emulate
 	if mode == emulator.ModeOld && cmd.Flags().Changed("cert") {
 		return &exitError{2, errors.New("--cert is for the https of --mode gen2 or pro; an old bridge has none")}
 	}
-	if mode == emulator.ModeOld && cmd.Flags().Changed("stream-port") {
-		return &exitError{2, errors.New("--stream-port is for --mode gen2 or pro; an old bridge has no Entertainment stream")}
+	if given := streamFlagsChanged(cmd.Flags().Changed); mode == emulator.ModeOld && len(given) > 0 {
+		return &exitError{2, fmt.Errorf("%s: for --mode gen2 or pro; an old bridge has no Entertainment stream", strings.Join(given, ", "))}
 	}
 	if f.stream < 0 || f.stream > 65535 {
 		return &exitError{2, fmt.Errorf("--stream-port %d: want a port, 0..65535", f.stream)}
@@ -143,6 +162,13 @@ func (g *globals) emulate(parent context.Context, cmd *cobra.Command, f *emulate
 	}
 	defer srv.Close()
 	defer srv.Bridge.OnChange(logChange(log, srv.Bridge))()
+	if mode != emulator.ModeOld {
+		stopStream, err := setUpStream(srv.Bridge, f, log)
+		if err != nil {
+			return err
+		}
+		defer stopStream()
+	}
 
 	ctx, stop := signalContext(parent, func() { os.Exit(1) })
 	defer stop()

@@ -44,6 +44,8 @@ type entState struct {
 	frames   []StreamFrame // a ring of the last maxFrames accepted frames
 	next     int           // where the ring writes next, once full
 	stats    StreamStats
+	hooks    []streamHook // OnStream
+	nextHook int
 }
 
 // areaRun is an active area's stream: its newest frame not yet applied,
@@ -224,28 +226,34 @@ func (b *Bridge) putV2Entertainment(t v2Target, body []byte, key string) v2Outco
 	o := v2Outcome{status: http.StatusOK}
 	switch {
 	case *req.Action == "start" && !active:
-		b.startLocked(gid, key)
-		o.emit = b.changedLocked("/groups/" + gid)
+		o.emit = b.startLocked(gid, key)
 	case *req.Action == "stop" && active:
-		o.emit = b.endStreamLocked(gid)
+		o.emit = b.endStreamLocked(gid, StopAsked)
 	}
 	return o
 }
 
-func (b *Bridge) startLocked(gid, key string) {
+// startLocked starts an area for key; call what it returns unlocked.
+func (b *Bridge) startLocked(gid, key string) func() {
 	s := b.streamObjLocked(gid)
 	s["active"], s["owner"] = true, key
 	if b.ent.areas == nil {
 		b.ent.areas = map[string]*areaRun{}
 	}
 	b.ent.areas[gid] = &areaRun{last: b.now()}
+	emit := b.changedLocked("/groups/" + gid)
+	tell := b.streamEventLocked(StreamEvent{Kind: AreaStarted, Area: v2ID("entertainment_configuration", gid), Streamer: ApplicationID(key)})
+	return func() {
+		emit()
+		tell()
+	}
 }
 
 // endStreamLocked stops an area: its last frame goes onto the lights (they
 // keep it), the sessions of its streamer end unless it streams another
 // area, and the returned func (call it unlocked) closes them and tells of
-// the area and its lights once.
-func (b *Bridge) endStreamLocked(gid string) func() {
+// the area and its lights once. reason says why it stops (StopAsked, ...).
+func (b *Bridge) endStreamLocked(gid, reason string) func() {
 	owner, _ := b.ownerLocked(gid)
 	if run := b.ent.areas[gid]; run != nil && run.pending != nil {
 		b.applyFrameLocked(gid, *run.pending)
@@ -262,7 +270,9 @@ func (b *Bridge) endStreamLocked(gid string) func() {
 		resources = append(resources, "/lights/"+lid)
 	}
 	emit := b.changedLocked(resources...)
+	tell := b.streamEventLocked(StreamEvent{Kind: AreaStopped, Area: v2ID("entertainment_configuration", gid), Streamer: ApplicationID(owner), Reason: reason})
 	return func() {
+		tell() // before the closers, so the area stops before its sessions close
 		for _, c := range closers {
 			c()
 		}
@@ -286,7 +296,7 @@ func (b *Bridge) endAllStreams() {
 	var emits []func()
 	for _, gid := range b.entertainmentGroupsLocked() {
 		if _, active := b.ownerLocked(gid); active {
-			emits = append(emits, b.endStreamLocked(gid))
+			emits = append(emits, b.endStreamLocked(gid, StopReboot))
 		}
 	}
 	b.mu.Unlock()

@@ -39,20 +39,24 @@ func (b *Bridge) StreamSessions() []StreamSession {
 
 func (b *Bridge) openSession(identity string, close func()) *session {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	now := b.now()
 	s := &session{identity: identity, close: close, since: now, last: now}
 	if b.ent.sessions == nil {
 		b.ent.sessions = map[*session]struct{}{}
 	}
 	b.ent.sessions[s] = struct{}{}
+	tell := b.streamEventLocked(StreamEvent{Kind: SessionOpened, Streamer: identity})
+	b.mu.Unlock()
+	tell()
 	return s
 }
 
 func (b *Bridge) closeSession(s *session) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	delete(b.ent.sessions, s)
+	tell := b.streamEventLocked(StreamEvent{Kind: SessionClosed, Streamer: s.identity})
+	b.mu.Unlock()
+	tell()
 }
 
 // sessionsOfLocked are the closers of an application's sessions.
@@ -71,21 +75,29 @@ func (b *Bridge) sessionsOfLocked(identity string) []func() {
 // any older one: a bridge relays the newest picture, never a backlog);
 // anything else is dropped.
 func (b *Bridge) datagram(s *session, p []byte) {
-	f, err := entertainment.Parse(p)
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	tell := b.datagramLocked(s, p)
+	b.mu.Unlock()
+	tell()
+}
+
+// datagramLocked is datagram under b.mu; call what it returns unlocked.
+func (b *Bridge) datagramLocked(s *session, p []byte) func() {
+	f, err := entertainment.Parse(p)
 	now := b.now()
 	s.last = now
 	gid, ok := b.v1IDLocked("entertainment_configuration", f.Area, b.entertainmentGroupsLocked())
 	streamer, active := b.streamerLocked(gid)
 	if err != nil || !ok || !active || streamer != s.identity {
 		b.ent.stats.Dropped++
-		return
+		return func() {}
 	}
 	run := b.runLocked(gid, now)
 	run.pending, run.last = &f, now
 	b.ent.stats.Accepted++
-	b.recordFrameLocked(StreamFrame{Time: now, Area: f.Area, Seq: f.Seq, Space: f.Space, Channels: f.Channels})
+	sf := StreamFrame{Time: now, Area: f.Area, Seq: f.Seq, Space: f.Space, Channels: f.Channels}
+	b.recordFrameLocked(sf)
+	return b.streamEventLocked(StreamEvent{Kind: FrameAccepted, Area: f.Area, Streamer: s.identity, Frame: &sf})
 }
 
 // runLocked is an active area's stream, made for one the dump had active.
@@ -145,7 +157,7 @@ func (b *Bridge) expireLocked() []func() {
 	var after []func()
 	for _, gid := range b.entertainmentGroupsLocked() {
 		if _, active := b.ownerLocked(gid); active && now.Sub(b.runLocked(gid, now).last) > silence {
-			after = append(after, b.endStreamLocked(gid))
+			after = append(after, b.endStreamLocked(gid, StopSilent))
 		}
 	}
 	for s := range b.ent.sessions {
