@@ -470,7 +470,7 @@ func TestStreamFallsBackToREST(t *testing.T) {
 		cause string
 		fix   string
 	}{
-		{"in use", []string{"--stream-in-use"}, true, "in use by another application", "stop it there"},
+		{"in use", []string{"--stream-in-use"}, true, "in use by another application", "stop its stream there"},
 		{"no handshake", []string{"--stream-no-handshake"}, true, "DTLS handshake", "bridge.stream_port"},
 		{"no client key", nil, false, "bridge.clientkey is empty", "pair again with `huegate pair`"},
 	} {

@@ -23,7 +23,10 @@ var tvLights = []string{"3", "5", "7"}
 
 func streaming(t *testing.T, on onBridge) (*emulator.Server, *mqtttest.Broker, interface{ String() string }) {
 	t.Helper()
-	on.mode, on.api, on.stream = emulator.ModeGen2, "auto", true
+	on.mode, on.stream = emulator.ModeGen2, true
+	if on.api == "" {
+		on.api = "auto"
+	}
 	srv, broker, logs, _ := startOn(t, on, tvMapping)
 	srv.Bridge.SetStreamSilence(3 * time.Second)
 	return srv, broker, logs
@@ -120,6 +123,7 @@ func TestStreamFallsBackToRESTWithOneClearLine(t *testing.T) {
 		{"no handshake", "DTLS handshake", onBridge{clientKey: clientKey}, func(b *emulator.Bridge) { b.SetStreamNoHandshake(true) }},
 		{"no client key", "pair again", onBridge{bridgeKey: clientKey}, nil},
 		{"wrong client key", "DTLS handshake", onBridge{clientKey: "ffeeddccbbaa99887766554433221100", bridgeKey: clientKey}, nil},
+		{"api v1", "reached over CLIP v1", onBridge{clientKey: clientKey, api: "v1"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv, broker, logs := streaming(t, c.on)

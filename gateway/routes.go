@@ -147,7 +147,7 @@ func (r *route) addStream(ctx context.Context, inv *nameCache, log zerolog.Logge
 		r.slots = append(r.slots, r.pool.slot(kindLight, id))
 	}
 	if a.ID == "" {
-		log.Warn().Str("topic", r.m.Topic).Str("area", a.Name).Msg("this bridge has no CLIP v2 (an old bridge, or http://), so it cannot stream; values go over REST")
+		log.Warn().Str("topic", r.m.Topic).Str("area", a.Name).Err(hue.ErrStreamNeedsV2).Msg("cannot stream to the entertainment area; values go over REST")
 		return nil
 	}
 	r.stream = r.pool.areaStream(a, r.m.StreamIdle)

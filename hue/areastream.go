@@ -38,6 +38,10 @@ func (e *StreamError) Error() string {
 
 func (e *StreamError) Unwrap() error { return e.Err }
 
+// ErrStreamNeedsV2 is the reason a bridge reached over CLIP v1 (an old
+// bridge, http://, or bridge.api: v1) cannot stream.
+var ErrStreamNeedsV2 = &StreamError{Cause: CauseNoV2, Err: errors.New("this bridge is reached over CLIP v1")}
+
 // Fix is what the user can do about it.
 func (e *StreamError) Fix() string {
 	switch e.Cause {
@@ -48,7 +52,7 @@ func (e *StreamError) Fix() string {
 	case CauseUnknownArea:
 		return "run `huegate lights` to see the entertainment areas, and fix the mapping's stream"
 	case CauseInUse:
-		return "another application (a sync box, the Hue app's sync) streams to this area; stop it there"
+		return "stop its stream there: a sync box, the Hue app's sync or another program"
 	case CauseHandshake:
 		return "check that UDP port bridge.stream_port (2100 on a real bridge) reaches the bridge and that bridge.clientkey is the one pairing returned"
 	default:
@@ -86,7 +90,7 @@ func (c *Client) OpenArea(ctx context.Context, id string) (*AreaStream, error) {
 	if v2, err := c.useV2(ctx, OpArea); err != nil {
 		return nil, err
 	} else if !v2 {
-		return nil, &StreamError{Cause: CauseNoV2, Err: errors.New("this bridge is reached over CLIP v1")}
+		return nil, ErrStreamNeedsV2
 	}
 	me, err := c.ApplicationID(ctx)
 	if err != nil {
