@@ -207,3 +207,35 @@ func TestStopWhileStreamingHandsTheAreaBack(t *testing.T) {
 		t.Fatalf("sessions left: %+v", b.StreamSessions())
 	}
 }
+
+// A colour streamed to a light survives an OFF: the next brightness shows
+// it, as over REST, and the final REST command after the stop carries it.
+func TestAStreamedColourSurvivesOff(t *testing.T) {
+	srv, broker, _ := streaming(t, onBridge{clientKey: clientKey})
+	b := srv.Bridge
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	pub.Publish("home/tv", []byte("254"), 0, false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	deskLamp := func(ok func(entertainment.Channel) bool) func() bool {
+		return func() bool {
+			fs := b.Frames()
+			return ok(fs[len(fs)-1].Channels[0]) // channel 0 is light 3, the desk lamp
+		}
+	}
+	red := func(ch entertainment.Channel) bool { return abs(entertainment.Float(ch.A)-0.6) < 0.001 }
+	pub.Publish("huegate/lights/desk-lamp/set", []byte(`{"color":{"x":0.6,"y":0.3}}`), 0, false)
+	waitUntil(t, "x 0.6 in a frame", deskLamp(red))
+	pub.Publish("huegate/lights/desk-lamp/set", []byte(`OFF`), 0, false)
+	waitUntil(t, "the desk lamp off in a frame", deskLamp(func(ch entertainment.Channel) bool { return ch.C == 0 }))
+	pub.Publish("huegate/lights/desk-lamp/set", []byte(`{"brightness":150}`), 0, false)
+	waitUntil(t, "the desk lamp back on at x 0.6", deskLamp(func(ch entertainment.Channel) bool { return ch.C > 0 && red(ch) }))
+	waitUntil(t, "the final REST command of the desk lamp", func() bool {
+		for _, r := range lightPuts(b) {
+			if strings.Contains(r.Path, emulator.V2ID("light", "3")) && strings.Contains(string(r.Body), `"x":0.6`) {
+				return true
+			}
+		}
+		return false
+	})
+	waitUntil(t, "the desk lamp on at x 0.6 over REST", func() bool { st, _ := b.Light("3"); return st.On && abs(float64(st.XY[0])-0.6) < 0.001 })
+}

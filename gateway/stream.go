@@ -46,19 +46,23 @@ type areaStream struct {
 	session chan struct{}        // closed when the running session ends; nil if none
 	retryAt time.Time            // values go over REST until then, after a failure
 	warned  map[hue.Cause]bool   // causes already logged since the last success
-	closed  bool
-	quit    chan struct{} // closed by shutdown
+	// recoloured: lights whose streamed colour an OFF moved into base; the
+	// final REST command carries it.
+	recoloured map[string]bool
+	closed     bool
+	quit       chan struct{} // closed by shutdown
 }
 
 func newAreaStream(p *pool, a hue.Area, idle time.Duration) *areaStream {
 	s := &areaStream{
 		pool: p, area: a, idle: idle,
-		slots:  make(map[string]*slot),
-		base:   make(map[string]hue.State),
-		cmd:    make(map[string]hue.State),
-		warned: make(map[hue.Cause]bool),
-		quit:   make(chan struct{}),
-		log:    p.log.With().Str("area", a.Name).Logger(),
+		slots:      make(map[string]*slot),
+		base:       make(map[string]hue.State),
+		cmd:        make(map[string]hue.State),
+		warned:     make(map[hue.Cause]bool),
+		recoloured: make(map[string]bool),
+		quit:       make(chan struct{}),
+		log:        p.log.With().Str("area", a.Name).Logger(),
 	}
 	for _, l := range a.Lights() {
 		s.slots[l] = p.slot(kindLight, l)
@@ -106,6 +110,9 @@ func (s *areaStream) take(light string, st hue.State, now time.Time) bool {
 // merge adds st to a light's picture. Callers hold s.mu.
 func (s *areaStream) merge(light string, st hue.State, now time.Time) {
 	c := s.cmd[light]
+	if st.Has(hue.FieldOn) && !st.On {
+		s.keepColour(light, c)
+	}
 	c.Merge(st)
 	s.cmd[light] = c
 	s.changed = now
@@ -217,14 +224,37 @@ func (s *areaStream) frame(now time.Time) (chs []entertainment.Channel, changed 
 	return chs, s.changed, false
 }
 
-// channel is one light's picture: its base merged with what was sent since.
-// Callers hold s.mu.
-func (s *areaStream) channel(id uint8, light string) entertainment.Channel {
+// keepColour moves a colour the stream has shown into the light's base
+// before an OFF drops it from the pending command (an off light refuses
+// colour over REST): the light keeps it, as a light switched off over REST
+// keeps its colour, and the next brightness shows it. The final REST
+// command then carries it, or the bridge would bring back the colour from
+// before. Callers hold s.mu.
+func (s *areaStream) keepColour(light string, c hue.State) {
+	if !c.Has(hue.FieldXY | hue.FieldCT | hue.FieldHue | hue.FieldSat) {
+		return
+	}
+	b := s.picture(light)
+	b.Fields |= hue.FieldXY
+	b.XY = pictureXY(b)
+	b.Fields &^= hue.FieldCT | hue.FieldHue | hue.FieldSat
+	s.base[light] = b
+	s.recoloured[light] = true
+}
+
+// picture is a light's base merged with what was sent since. Callers hold
+// s.mu.
+func (s *areaStream) picture(light string) hue.State {
 	p := s.base[light]
 	if p.Fields == 0 {
 		p = hue.State{Fields: hue.FieldOn | hue.FieldXY, On: true, XY: d65}
 	}
 	p.Merge(s.cmd[light])
+	return p
+}
+
+// pictureXY is a picture's colour as xy, whichever way it was given.
+func pictureXY(p hue.State) [2]float64 {
 	xy := p.XY
 	switch {
 	case p.Has(hue.FieldXY):
@@ -235,6 +265,13 @@ func (s *areaStream) channel(id uint8, light string) entertainment.Channel {
 			xy = [2]float64{x, y}
 		}
 	}
+	return xy
+}
+
+// channel is one light's picture as a frame's channel. Callers hold s.mu.
+func (s *areaStream) channel(id uint8, light string) entertainment.Channel {
+	p := s.picture(light)
+	xy := pictureXY(p)
 	bri := 0.0
 	if p.On {
 		bri = p.Percent() / 100
@@ -308,10 +345,16 @@ func (s *areaStream) toREST() {
 	cmds := s.cmd
 	s.cmd = make(map[string]hue.State, len(cmds))
 	for l, c := range cmds {
+		if s.recoloured[l] && c.Has(hue.FieldOn) && c.On && !c.Has(hue.FieldXY|hue.FieldCT|hue.FieldHue|hue.FieldSat) {
+			c.Fields |= hue.FieldXY
+			c.XY = s.base[l].XY
+			cmds[l] = c
+		}
 		b := s.base[l]
 		b.Merge(c)
 		s.base[l] = b
 	}
+	clear(s.recoloured)
 	s.session = nil
 	s.mu.Unlock()
 	now := time.Now()
