@@ -42,16 +42,23 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 func lightPuts(b *emulator.Bridge) []emulator.Request {
 	var out []emulator.Request
 	for _, r := range b.Requests() {
-		if r.Method != http.MethodPut {
-			continue
-		}
-		for _, l := range tvLights {
-			if strings.HasPrefix(r.Path, "/api/"+b.Key()+"/lights/"+l+"/") || strings.HasPrefix(r.Path, "/clip/v2/resource/light/"+emulator.V2ID("light", l)) {
-				out = append(out, r)
-			}
+		if isLightPut(b, r) {
+			out = append(out, r)
 		}
 	}
 	return out
+}
+
+func isLightPut(b *emulator.Bridge, r emulator.Request) bool {
+	if r.Method != http.MethodPut {
+		return false
+	}
+	for _, l := range tvLights {
+		if strings.HasPrefix(r.Path, "/api/"+b.Key()+"/lights/"+l+"/") || strings.HasPrefix(r.Path, "/clip/v2/resource/light/"+emulator.V2ID("light", l)) {
+			return true
+		}
+	}
+	return false
 }
 
 func lastBrightness(b *emulator.Bridge) (uint16, bool) {
@@ -238,4 +245,66 @@ func TestAStreamedColourSurvivesOff(t *testing.T) {
 		return false
 	})
 	waitUntil(t, "the desk lamp on at x 0.6 over REST", func() bool { st, _ := b.Light("3"); return st.On && abs(float64(st.XY[0])-0.6) < 0.001 })
+}
+
+// finalsAfterStop are the REST commands for the area's lights sent after
+// the bridge answered the last request that stopped the area, which takes
+// latency to answer: the final values a session hands to REST.
+func finalsAfterStop(b *emulator.Bridge, latency time.Duration) []emulator.Request {
+	reqs := b.Requests()
+	var answered time.Time
+	for _, r := range reqs {
+		if r.Method == http.MethodPut && strings.Contains(r.Path, "entertainment_configuration") && strings.Contains(string(r.Body), "stop") {
+			answered = r.Time.Add(latency)
+		}
+	}
+	var out []emulator.Request
+	for _, r := range reqs {
+		if !answered.IsZero() && r.Time.After(answered) && isLightPut(b, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// A value published while a failed stream is being stopped is the one the
+// lights keep: the session's older picture never lands after it.
+func TestAValueDuringAFailedStreamsStopWins(t *testing.T) {
+	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
+	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 20s}\n")
+	b := srv.Bridge
+	b.SetStreamSilence(300 * time.Millisecond) // shorter than the keep-alive: the bridge ends the stream
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	pub.Publish("home/tv", []byte("50"), 0, false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	b.SetLatency(1500 * time.Millisecond) // the stop takes 1.5 s
+	waitUntil(t, "the stream to fail", func() bool { return strings.Contains(logs.String(), "the stream to the entertainment area failed") })
+	pub.Publish("home/tv", []byte("180"), 0, false)
+	var finals []emulator.Request
+	waitUntil(t, "the final REST commands after the stop", func() bool {
+		finals = finalsAfterStop(b, 1500*time.Millisecond)
+		return len(finals) >= len(tvLights)
+	})
+	for _, r := range finals {
+		if !strings.Contains(string(r.Body), `"brightness":70.87`) { // 180 of 254
+			t.Fatalf("a final command after the stop is not the newest value 180: %s %s", r.Path, r.Body)
+		}
+	}
+	for _, l := range tvLights {
+		testkit.Eventually(t, 15*time.Second, "light "+l+" at 180", func() bool { st, _ := b.Light(l); return st.On && st.Bri == 180 })
+	}
+}
+
+// A mapping that streams to an area and names more lights moves those over
+// REST while the area streams, and sends the area's lights no REST.
+func TestLightsBesideTheAreaGoOverREST(t *testing.T) {
+	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
+	srv, broker, _, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, lights: [\"Hall/Up\", \"Desk lamp\"], stream_idle: 20s}\n")
+	b := srv.Bridge
+	mqtttest.Publish(t, broker.URL, "home/tv", []byte("127"), false)
+	waitUntil(t, "a frame with 127", func() bool { c, ok := lastBrightness(b); return ok && c == entertainment.Unit(127.0/254) })
+	waitUntil(t, "Hall/Up at 127 over REST", func() bool { st, _ := b.Light("12"); return st.On && st.Bri == 127 })
+	if puts := lightPuts(b); len(puts) != 0 {
+		t.Fatalf("REST commands to the area's lights while it streams: %v", describe(puts))
+	}
 }

@@ -251,10 +251,11 @@ func (g *Gateway) handle(msg mqtt.Message) {
 	}
 	st := r.command(level)
 	now := time.Now()
+	slots := r.slots
 	if r.stream != nil && r.stream.set(st, now) {
-		return
+		slots = r.beside
 	}
-	for _, s := range r.slots {
+	for _, s := range slots {
 		if r.pool.set(s, st, r.m.Debounce, now) {
 			g.events.Coalesced(msg.Topic)
 		}

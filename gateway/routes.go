@@ -18,6 +18,9 @@ type route struct {
 	slots  []*slot
 	echo   echoes      // huegate's own sync publishes, to be ignored when they come back
 	stream *areaStream // nil unless the mapping streams to an entertainment area
+	// beside are the slots outside the area (the mapping's lights and
+	// groups besides its stream): they go over REST while the area streams.
+	beside []*slot
 }
 
 // table maps each subscribed topic to its route. It is replaced whole on a
@@ -82,7 +85,21 @@ func newRoute(ctx context.Context, m mapping.Mapping, p *pool, inv *nameCache, l
 			r.slots = append(r.slots, p.slot(kindGroup, id))
 		}
 	}
+	if r.stream != nil {
+		r.beside = outside(r.slots, r.stream.slots)
+	}
 	return r, nil
+}
+
+// outside is every slot of all that is not one of the area's.
+func outside(all []*slot, area map[string]*slot) []*slot {
+	var out []*slot
+	for _, s := range all {
+		if s.kind != kindLight || area[s.id] != s {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // nameCache caches one bridge's light and group names while a table is built.

@@ -49,6 +49,8 @@ type areaStream struct {
 	// recoloured: lights whose streamed colour an OFF moved into base; the
 	// final REST command carries it.
 	recoloured map[string]bool
+	live       bool // the running session's stream is open
+	retrying   bool // the last session failed: the next sends over REST too until live
 	closed     bool
 	quit       chan struct{} // closed by shutdown
 }
@@ -80,19 +82,28 @@ func (s *areaStream) set(st hue.State, now time.Time) bool {
 func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || now.Before(s.retryAt) {
-		return false
-	}
-	for _, l := range lights {
-		s.merge(l, st, now)
-	}
 	if s.session == nil {
+		if s.closed || now.Before(s.retryAt) {
+			return false
+		}
 		done := make(chan struct{})
 		s.session = done
 		s.pool.spawn(func(ctx context.Context) { s.run(ctx, done) })
 	}
-	return true
+	// While a session runs, even one that is stopping, every value joins
+	// its picture: the session hands the newest to REST when it ends, so
+	// no older picture can land after a newer value.
+	for _, l := range lights {
+		s.merge(l, st, now)
+	}
+	return s.takes()
 }
+
+// takes reports whether the session carries values without REST: it is
+// live, or it is a first try. A try after a failure sends values over REST
+// too until it is live, so a handshake that never answers costs no value
+// its timeout. Callers hold s.mu.
+func (s *areaStream) takes() bool { return s.live || !s.retrying }
 
 // take is a command for one light while the area streams: it joins the
 // picture. It reports false when the area is not streaming or lacks the
@@ -100,11 +111,11 @@ func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) boo
 func (s *areaStream) take(light string, st hue.State, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.session == nil || s.closed || s.slots[light] == nil {
+	if s.session == nil || s.slots[light] == nil {
 		return false
 	}
 	s.merge(light, st, now)
-	return true
+	return s.takes()
 }
 
 // merge adds st to a light's picture. Callers hold s.mu.
@@ -142,6 +153,7 @@ func (s *areaStream) open(ctx context.Context) (*hue.AreaStream, error) {
 	}
 	s.mu.Lock()
 	clear(s.warned)
+	s.live, s.retrying = true, false
 	s.mu.Unlock()
 	s.log.Info().Msg("streaming to entertainment area")
 	return st, nil
@@ -290,24 +302,25 @@ func (s *areaStream) fail(err error) {
 	s.mu.Lock()
 	logIt := !s.warned[cause]
 	s.warned[cause] = true
-	s.retryAt = time.Now().Add(retryStream)
+	sent := s.retrying // a retry sent every value over REST already
 	s.mu.Unlock()
 	if logIt {
 		s.log.Warn().Err(err).Msg("cannot stream to the entertainment area; values go over REST")
 	}
-	s.toREST()
+	s.toREST(true, !sent)
 }
 
 // finish ends a session: close the stream, stop the area, and send each
 // light its final value over REST, so the bridge's state (and the Hue app)
 // shows what the lights show.
 func (s *areaStream) finish(st *hue.AreaStream, err error) {
-	if err != nil && !stopping(err) {
+	failed := err != nil && !stopping(err)
+	if failed {
 		s.log.Warn().Err(err).Msg("the stream to the entertainment area failed; values go over REST")
-		s.mu.Lock()
-		s.retryAt = time.Now().Add(retryStream)
-		s.mu.Unlock()
 	}
+	s.mu.Lock()
+	s.live = false
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
 	if e := st.Close(ctx); e != nil {
@@ -315,7 +328,7 @@ func (s *areaStream) finish(st *hue.AreaStream, err error) {
 	} else {
 		s.log.Info().Str("why", stopReason(err)).Msg("entertainment area stopped")
 	}
-	s.toREST()
+	s.toREST(failed, true)
 }
 
 // errStopping ends a session because the gateway stops.
@@ -338,10 +351,14 @@ func stopReason(err error) string {
 	}
 }
 
-// toREST moves the commands not yet sent over REST into the lights' slots,
-// and ends the session so the next value starts a new one.
-func (s *areaStream) toREST() {
+// toREST ends the session: the commands not yet sent over REST go into the
+// lights' slots (unless send is false: they went already), and the next
+// value starts a new session, after retryStream if this one failed. All of
+// it under s.mu, so a value arriving meanwhile joins these commands or
+// comes after them, never before.
+func (s *areaStream) toREST(failed, send bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	cmds := s.cmd
 	s.cmd = make(map[string]hue.State, len(cmds))
 	for l, c := range cmds {
@@ -355,13 +372,15 @@ func (s *areaStream) toREST() {
 		s.base[l] = b
 	}
 	clear(s.recoloured)
-	s.session = nil
-	s.mu.Unlock()
 	now := time.Now()
 	for l, c := range cmds {
-		if sl := s.slots[l]; sl != nil {
-			s.pool.set(sl, c, 0, now)
+		if sl := s.slots[l]; sl != nil && send {
+			s.pool.set(sl, c, 0, now) // takes pool.mu: allowed under s.mu
 		}
+	}
+	s.session, s.live, s.retrying = nil, false, failed
+	if failed {
+		s.retryAt = now.Add(retryStream)
 	}
 }
 
