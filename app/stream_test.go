@@ -308,3 +308,30 @@ func TestLightsBesideTheAreaGoOverREST(t *testing.T) {
 		t.Fatalf("REST commands to the area's lights while it streams: %v", describe(puts))
 	}
 }
+
+// What a poll reads from lights the stream moves is huegate's own doing:
+// a sync mapping sees no change from outside in it, and sends nothing.
+func TestPollsWhileStreamingSeeNoOutsideChange(t *testing.T) {
+	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
+	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, sync: true, stream_idle: 20s}\n")
+	b := srv.Bridge
+	b.SetEventStream(false) // polls every 200 ms
+	mqtttest.Publish(t, broker.URL, "home/tv", []byte("50"), false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	from := len(b.Requests())
+	waitUntil(t, "three polls while streaming", func() bool {
+		n := 0
+		for _, r := range b.Requests()[from:] {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/resource/light") {
+				n++
+			}
+		}
+		return n >= 3
+	})
+	if strings.Contains(logs.String(), "changed outside huegate") {
+		t.Fatalf("a poll took the stream for an outside change:\n%s", logs)
+	}
+	if puts := lightPuts(b); len(puts) != 0 {
+		t.Fatalf("REST commands while streaming: %v", describe(puts))
+	}
+}

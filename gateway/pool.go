@@ -361,6 +361,24 @@ func (p *pool) busy(k kind, id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.slots[slotKey{k, id}]
+	if s != nil && s.busy() {
+		return true
+	}
+	// A light its area streams to shows the stream, which huegate sent:
+	// what a read finds there is no change from outside.
+	for _, a := range p.areas {
+		if k == kindLight && a.active.Load() && a.slots[id] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// slotBusy is busy for the slot alone: a command waits or is in flight.
+func (p *pool) slotBusy(k kind, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.slots[slotKey{k, id}]
 	return s != nil && s.busy()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/hue"
@@ -50,9 +51,12 @@ type areaStream struct {
 	// final REST command carries it.
 	recoloured map[string]bool
 	live       bool // the running session's stream is open
-	retrying   bool // the last session failed: the next sends over REST too until live
-	closed     bool
-	quit       chan struct{} // closed by shutdown
+	// active is set while a session runs (read by pool.busy, which holds
+	// pool.mu and so may not take s.mu).
+	active   atomic.Bool
+	retrying bool // the last session failed: the next sends over REST too until live
+	closed   bool
+	quit     chan struct{} // closed by shutdown
 }
 
 func newAreaStream(p *pool, a hue.Area, idle time.Duration) *areaStream {
@@ -88,6 +92,7 @@ func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) boo
 		}
 		done := make(chan struct{})
 		s.session = done
+		s.active.Store(true)
 		s.pool.spawn(func(ctx context.Context) { s.run(ctx, done) })
 	}
 	// While a session runs, even one that is stopping, every value joins
@@ -169,9 +174,15 @@ func (s *areaStream) readLights(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range lights {
-		if _, ok := s.slots[l.ID]; ok {
-			s.base[l.ID] = baseOf(l.State)
+		if _, ok := s.slots[l.ID]; !ok {
+			continue
 		}
+		// A light whose final value from the last session is still on its
+		// way over REST shows that value, which base holds, not the read.
+		if _, have := s.base[l.ID]; have && s.pool.slotBusy(kindLight, l.ID) {
+			continue
+		}
+		s.base[l.ID] = baseOf(l.State)
 	}
 	return nil
 }
@@ -379,6 +390,7 @@ func (s *areaStream) toREST(failed, send bool) {
 		}
 	}
 	s.session, s.live, s.retrying = nil, false, failed
+	s.active.Store(false)
 	if failed {
 		s.retryAt = now.Add(retryStream)
 	}
