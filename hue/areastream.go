@@ -104,6 +104,10 @@ func (c *Client) OpenArea(ctx context.Context, id string) (*AreaStream, error) {
 		return nil, &StreamError{Cause: CauseInUse, Err: fmt.Errorf("entertainment area %q is in use by another application", a.Name)}
 	}
 	if err := c.setArea(ctx, id, "start"); err != nil {
+		var se *StreamError
+		if !errors.As(err, &se) || se.Cause != CauseInUse {
+			c.stopQuietly(id) // a start that timed out may have been applied
+		}
 		return nil, err
 	}
 	conn, err := c.dialStream(ctx, me)
@@ -159,7 +163,13 @@ func (s *AreaStream) Close(ctx context.Context) error {
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
-	if e := s.c.setArea(ctx, s.area, "stop"); e != nil {
+	// A stop that fails is tried once more: an area left started holds its
+	// lights against every REST command until the bridge's silence limit.
+	e := s.c.setArea(ctx, s.area, "stop")
+	if e != nil && ctx.Err() == nil {
+		e = s.c.setArea(ctx, s.area, "stop")
+	}
+	if e != nil {
 		return e
 	}
 	return err
