@@ -335,3 +335,26 @@ func TestPollsWhileStreamingSeeNoOutsideChange(t *testing.T) {
 		t.Fatalf("REST commands while streaming: %v", describe(puts))
 	}
 }
+
+// A bridge that restarts ends every stream without a word (UDP): huegate
+// notices within seconds and hands the newest value to REST.
+func TestABridgeRestartWhileStreamingHandsValuesToREST(t *testing.T) {
+	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
+	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
+	b := srv.Bridge
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	pub.Publish("home/tv", []byte("50"), 0, false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	srv.Stop()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the area inactive after the restart", func() bool { st, _ := b.EntertainmentArea(tvArea); return !st.Active })
+	pub.Publish("home/tv", []byte("180"), 0, false)
+	for _, l := range tvLights {
+		waitUntil(t, "light "+l+" at 180", func() bool { st, _ := b.Light(l); return st.On && st.Bri == 180 })
+	}
+	if !strings.Contains(logs.String(), "the bridge ended the stream") {
+		t.Fatalf("the log does not say the bridge ended the stream:\n%s", logs)
+	}
+}

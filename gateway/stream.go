@@ -23,6 +23,7 @@ const (
 	keepAlive   = 500 * time.Millisecond
 	openTimeout = 5 * time.Second // start, handshake and the reads before them
 	retryStream = 30 * time.Second
+	checkEvery  = 2 * time.Second // asking the bridge whether the stream still runs
 )
 
 // d65 is the white point a light without a colour streams with.
@@ -142,8 +143,37 @@ func (s *areaStream) run(ctx context.Context, done chan struct{}) {
 		s.fail(err)
 		return
 	}
-	err = s.pump(ctx, st)
+	ctx, cancel := context.WithCancel(ctx)
+	ended := make(chan error, 1)
+	watched := make(chan struct{})
+	go func() { defer close(watched); watch(ctx, st, ended) }()
+	err = s.pump(ctx, st, ended)
+	cancel()
+	<-watched
 	s.finish(st, err)
+}
+
+// watch asks the bridge every checkEvery whether the stream still runs, and
+// reports on ended when the bridge says it does not. Not getting an answer
+// ends nothing: the bridge may be busy, and REST would not land either.
+func watch(ctx context.Context, st *hue.AreaStream, ended chan<- error) {
+	t := time.NewTicker(checkEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cctx, cancel := context.WithTimeout(ctx, checkEvery)
+		err := st.Check(cctx)
+		cancel()
+		var se *hue.StreamError
+		if errors.As(err, &se) {
+			ended <- err
+			return
+		}
+	}
 }
 
 func (s *areaStream) open(ctx context.Context) (*hue.AreaStream, error) {
@@ -203,7 +233,7 @@ func baseOf(ls hue.LightState) hue.State {
 
 // pump sends frames until the area has been idle, the stream fails or the
 // gateway stops.
-func (s *areaStream) pump(ctx context.Context, st *hue.AreaStream) error {
+func (s *areaStream) pump(ctx context.Context, st *hue.AreaStream, ended <-chan error) error {
 	t := time.NewTicker(frameEvery)
 	defer t.Stop()
 	var last time.Time
@@ -211,6 +241,8 @@ func (s *areaStream) pump(ctx context.Context, st *hue.AreaStream) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case err := <-ended:
+			return err
 		case <-s.quit:
 			return errStopping
 		case now := <-t.C:

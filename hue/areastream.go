@@ -24,6 +24,7 @@ const (
 	CauseHandshake   Cause = "handshake"
 	CauseStart       Cause = "start"
 	CauseSend        Cause = "send"
+	CauseEnded       Cause = "ended"
 )
 
 // StreamError is an area that could not start or keep streaming.
@@ -53,6 +54,8 @@ func (e *StreamError) Fix() string {
 		return "run `huegate lights` to see the entertainment areas, and fix the mapping's stream"
 	case CauseInUse:
 		return "stop its stream there: a sync box, the Hue app's sync or another program"
+	case CauseEnded:
+		return "the bridge restarted, or the area was stopped elsewhere; huegate streams again after 30 s"
 	case CauseHandshake:
 		return "check that UDP port bridge.stream_port (2100 on a real bridge) reaches the bridge and that bridge.clientkey is the one pairing returned"
 	default:
@@ -138,6 +141,30 @@ func (c *Client) stopQuietly(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.tout)
 	defer cancel()
 	_ = c.setArea(ctx, id, "stop")
+}
+
+// Check asks the bridge whether the area still streams from this
+// application. A stream is UDP: when the bridge restarts, or the area is
+// stopped elsewhere, frames go on leaving without an error. An answer that
+// says the stream ended is a *StreamError with CauseEnded; failing to get
+// an answer is an error of its own, which says nothing about the stream.
+func (s *AreaStream) Check(ctx context.Context) error {
+	me, err := s.c.ApplicationID(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := s.c.area(ctx, s.area)
+	if err != nil {
+		var se *StreamError
+		if errors.As(err, &se) { // the area is gone
+			return &StreamError{Cause: CauseEnded, Err: err}
+		}
+		return err
+	}
+	if !a.Active || a.Streamer != "" && a.Streamer != me {
+		return &StreamError{Cause: CauseEnded, Err: fmt.Errorf("the bridge ended the stream to entertainment area %q", a.Name)}
+	}
+	return nil
 }
 
 // Send sends one frame: every channel's x, y and brightness (0..1).
