@@ -43,7 +43,7 @@ func (s *bridgeState) hold(k kind, prefix string, msg mqtt.Message) bool {
 	}
 	if _, ok := h.cmds[msg.Topic]; !ok {
 		if len(h.topics) >= maxHeld {
-			s.g.log.Warn().Str("topic", msg.Topic).Msg("command dropped: too many set topics before the bridge was read")
+			s.pool.warn.Warn().Str("topic", msg.Topic).Msg("command dropped: too many set topics before the bridge was read")
 			return true
 		}
 		h.topics = append(h.topics, msg.Topic)
