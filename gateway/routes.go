@@ -167,6 +167,9 @@ func (r *route) addStream(ctx context.Context, inv *nameCache, log zerolog.Logge
 		log.Warn().Str("topic", r.m.Topic).Str("area", a.Name).Err(hue.ErrStreamNeedsV2).Msg("cannot stream to the entertainment area; values go over REST")
 		return nil
 	}
+	if err := a.Streamable(); err != nil {
+		return err
+	}
 	r.stream = r.pool.areaStream(a, r.m.StreamIdle)
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/huegate/huegate/hue/entertainment"
 )
 
 // Area is an entertainment area: the v2 entertainment_configuration the
@@ -21,6 +23,19 @@ type Area struct {
 	Active   bool   // some application streams to it
 	Streamer string // the application id streaming to it, if any
 	Channels []AreaChannel
+}
+
+// Streamable says why huegate cannot stream to an area the bridge
+// described, checked before anything is started: an id that no frame can
+// carry, or more channels than one frame holds.
+func (a Area) Streamable() error {
+	if len(a.ID) != entertainment.AreaIDLen {
+		return &StreamError{Cause: CauseUnknownArea, Err: fmt.Errorf("entertainment area %q has the id %q, not a %d-character UUID", a.Name, a.ID, entertainment.AreaIDLen)}
+	}
+	if len(a.Channels) > entertainment.MaxChannels {
+		return &StreamError{Cause: CauseUnknownArea, Err: fmt.Errorf("entertainment area %q has %d channels; a stream carries at most %d", a.Name, len(a.Channels), entertainment.MaxChannels)}
+	}
+	return nil
 }
 
 // AreaChannel is one channel of an area and the lights (v1 ids) it drives.
