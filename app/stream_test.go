@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/huegate/huegate/app"
 	"github.com/huegate/huegate/hue/emulator"
 	"github.com/huegate/huegate/hue/entertainment"
 	"github.com/huegate/huegate/internal/testkit"
@@ -30,6 +31,21 @@ func streaming(t *testing.T, on onBridge) (*emulator.Server, *mqtttest.Broker, i
 	srv, broker, logs, _ := startOn(t, on, tvMapping)
 	srv.Bridge.SetStreamSilence(3 * time.Second)
 	return srv, broker, logs
+}
+
+// streamOn starts huegate with mappings against a gen2 bridge that
+// streams, both sides knowing the client key.
+func streamOn(t *testing.T, mappings string) (*emulator.Server, *mqtttest.Broker, *testkit.Buffer, *app.App) {
+	t.Helper()
+	return startOn(t, onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}, mappings)
+}
+
+// noRESTWhileStreaming fails when a REST command reached the area's lights.
+func noRESTWhileStreaming(t *testing.T, b *emulator.Bridge) {
+	t.Helper()
+	if puts := lightPuts(b); len(puts) != 0 {
+		t.Fatalf("REST commands to the area's lights while it streams: %v", describe(puts))
+	}
 }
 
 // waitUntil polls cond for up to 10 s, the bound of every wait here.
@@ -85,9 +101,7 @@ func TestStreamedTopicMovesTheAreaThenHandsBackToREST(t *testing.T) {
 	if st, _ := b.EntertainmentArea(tvArea); !st.Active || st.Streamer != emulator.ApplicationID(b.Key()) {
 		t.Fatalf("area %+v, want active, streamed by huegate", st)
 	}
-	if puts := lightPuts(b); len(puts) != 0 {
-		t.Fatalf("REST commands while streaming: %v", describe(puts))
-	}
+	noRESTWhileStreaming(t, b)
 	f := b.Frames()[len(b.Frames())-1]
 	if f.Space != entertainment.XYB || len(f.Channels) != 3 {
 		t.Fatalf("frame %+v, want xy+brightness for 3 channels", f)
@@ -183,16 +197,13 @@ func TestSetTopicColourJoinsTheStream(t *testing.T) {
 		}
 		return false
 	})
-	if puts := lightPuts(b); len(puts) != 0 {
-		t.Fatalf("REST commands while streaming: %v", describe(puts))
-	}
+	noRESTWhileStreaming(t, b)
 }
 
 // Stopping huegate while it streams stops the area and leaves the lights
 // at the final value, with no session left on the bridge.
 func TestStopWhileStreamingHandsTheAreaBack(t *testing.T) {
-	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, logs, a := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
+	srv, broker, logs, a := streamOn(t, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
 	b := srv.Bridge
 	mqtttest.Publish(t, broker.URL, "home/tv", []byte("99"), false)
 	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
@@ -270,8 +281,7 @@ func finalsAfterStop(b *emulator.Bridge, latency time.Duration) []emulator.Reque
 // A value published while a failed stream is being stopped is the one the
 // lights keep: the session's older picture never lands after it.
 func TestAValueDuringAFailedStreamsStopWins(t *testing.T) {
-	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 20s}\n")
+	srv, broker, logs, _ := streamOn(t, "  - {topic: home/tv, stream: TV area, stream_idle: 20s}\n")
 	b := srv.Bridge
 	b.SetStreamSilence(300 * time.Millisecond) // shorter than the keep-alive: the bridge ends the stream
 	pub := mqtttest.NewPublisher(t, broker.URL)
@@ -298,22 +308,18 @@ func TestAValueDuringAFailedStreamsStopWins(t *testing.T) {
 // A mapping that streams to an area and names more lights moves those over
 // REST while the area streams, and sends the area's lights no REST.
 func TestLightsBesideTheAreaGoOverREST(t *testing.T) {
-	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, _, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, lights: [\"Hall/Up\", \"Desk lamp\"], stream_idle: 20s}\n")
+	srv, broker, _, _ := streamOn(t, "  - {topic: home/tv, stream: TV area, lights: [\"Hall/Up\", \"Desk lamp\"], stream_idle: 20s}\n")
 	b := srv.Bridge
 	mqtttest.Publish(t, broker.URL, "home/tv", []byte("127"), false)
 	waitUntil(t, "a frame with 127", func() bool { c, ok := lastBrightness(b); return ok && c == entertainment.Unit(127.0/254) })
 	waitUntil(t, "Hall/Up at 127 over REST", func() bool { st, _ := b.Light("12"); return st.On && st.Bri == 127 })
-	if puts := lightPuts(b); len(puts) != 0 {
-		t.Fatalf("REST commands to the area's lights while it streams: %v", describe(puts))
-	}
+	noRESTWhileStreaming(t, b)
 }
 
 // What a poll reads from lights the stream moves is huegate's own doing:
 // a sync mapping sees no change from outside in it, and sends nothing.
 func TestPollsWhileStreamingSeeNoOutsideChange(t *testing.T) {
-	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, sync: true, stream_idle: 20s}\n")
+	srv, broker, logs, _ := streamOn(t, "  - {topic: home/tv, stream: TV area, sync: true, stream_idle: 20s}\n")
 	b := srv.Bridge
 	b.SetEventStream(false) // polls every 200 ms
 	mqtttest.Publish(t, broker.URL, "home/tv", []byte("50"), false)
@@ -331,16 +337,13 @@ func TestPollsWhileStreamingSeeNoOutsideChange(t *testing.T) {
 	if strings.Contains(logs.String(), "changed outside huegate") {
 		t.Fatalf("a poll took the stream for an outside change:\n%s", logs)
 	}
-	if puts := lightPuts(b); len(puts) != 0 {
-		t.Fatalf("REST commands while streaming: %v", describe(puts))
-	}
+	noRESTWhileStreaming(t, b)
 }
 
 // A bridge that restarts ends every stream without a word (UDP): huegate
 // notices within seconds and hands the newest value to REST.
 func TestABridgeRestartWhileStreamingHandsValuesToREST(t *testing.T) {
-	on := onBridge{mode: emulator.ModeGen2, api: "auto", stream: true, clientKey: clientKey}
-	srv, broker, logs, _ := startOn(t, on, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
+	srv, broker, logs, _ := streamOn(t, "  - {topic: home/tv, stream: TV area, stream_idle: 1m}\n")
 	b := srv.Bridge
 	pub := mqtttest.NewPublisher(t, broker.URL)
 	pub.Publish("home/tv", []byte("50"), 0, false)
