@@ -107,9 +107,12 @@ func (s *huegateSystem) received() int64            { return s.count.n.Load() }
 func (s *huegateSystem) idle() bool                 { return s.app.Pending() == 0 }
 func (s *huegateSystem) cpu() (time.Duration, bool) { return cpuTime() }
 
-// stop does not wait for pending values: a run ends when its finals are in,
-// or at its deadline, and what is left then is not sent.
-func (s *huegateSystem) stop() { _ = s.app.Stop(100 * time.Millisecond) }
+// stop gives huegate the time to say goodbye to the broker (its status
+// offline, a DISCONNECT): squeezed into 100 ms on a busy machine, its last
+// publish or the broker's will could land after the world cleared the
+// run's retained topics. A run ends when its finals are in, so nothing
+// is pending then, or at its deadline, when at most 2 s go on what is left.
+func (s *huegateSystem) stop() { _ = s.app.Stop(2 * time.Second) }
 
 // trustBridge points cfg at an https bridge as a user would: its address
 // without a scheme, its CA in bridge.ca_file (a temporary file, removed by
