@@ -361,3 +361,16 @@ func TestABridgeRestartWhileStreamingHandsValuesToREST(t *testing.T) {
 		t.Fatalf("the log does not say the bridge ended the stream:\n%s", logs)
 	}
 }
+
+// Another mapping naming a light the area streams to moves it through the
+// stream while it runs: the bridge would ignore a REST command.
+func TestAnotherMappingsLightJoinsTheStream(t *testing.T) {
+	srv, broker, _, _ := streamOn(t, tvMapping+"  - {topic: desk, lights: [\"Desk lamp\"]}\n")
+	b := srv.Bridge
+	pub := mqtttest.NewPublisher(t, broker.URL)
+	pub.Publish("home/tv", []byte("254"), 0, false)
+	waitUntil(t, "streaming", func() bool { _, ok := lastBrightness(b); return ok })
+	pub.Publish("desk", []byte("127"), 0, false)
+	waitUntil(t, "the desk lamp at 127 in a frame", func() bool { c, _ := lastBrightness(b); return c == entertainment.Unit(127.0/254) })
+	noRESTWhileStreaming(t, b)
+}

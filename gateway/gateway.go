@@ -256,6 +256,9 @@ func (g *Gateway) handle(msg mqtt.Message) {
 		slots = r.beside
 	}
 	for _, s := range slots {
+		if s.kind == kindLight && r.pool.streamLight(s.id, st, now) {
+			continue // its area streams: REST would not show
+		}
 		if r.pool.set(s, st, r.m.Debounce, now) {
 			g.events.Coalesced(msg.Topic)
 		}

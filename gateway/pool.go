@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/huegate/huegate/hue"
@@ -69,8 +70,11 @@ type pool struct {
 	pause   pauser
 
 	areas map[string]*areaStream // by area id; live as long as the pool
-	ctx   context.Context        // the workers' context, for area sessions
-	wg    *sync.WaitGroup        // the gateway's workers, which Shutdown waits for
+	// sessions counts the areas with a session running, so the message
+	// path asks the areas only while one streams.
+	sessions atomic.Int32
+	ctx      context.Context // the workers' context, for area sessions
+	wg       *sync.WaitGroup // the gateway's workers, which Shutdown waits for
 }
 
 type slotKey struct {

@@ -61,6 +61,9 @@ func (p *pool) stopStreams(ctx context.Context) {
 // any; it reports whether one took it. Areas are copied out first: an area
 // takes p.mu while holding its own lock (spawn), never the other way round.
 func (p *pool) streamLight(id string, st hue.State, now time.Time) bool {
+	if p.sessions.Load() == 0 { // the message path's usual case: no lock
+		return false
+	}
 	p.mu.Lock()
 	if len(p.areas) == 0 {
 		p.mu.Unlock()

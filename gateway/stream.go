@@ -94,6 +94,7 @@ func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) boo
 		done := make(chan struct{})
 		s.session = done
 		s.active.Store(true)
+		s.pool.sessions.Add(1)
 		s.pool.spawn(func(ctx context.Context) { s.run(ctx, done) })
 	}
 	// While a session runs, even one that is stopping, every value joins
@@ -423,6 +424,7 @@ func (s *areaStream) toREST(failed, send bool) {
 	}
 	s.session, s.live, s.retrying = nil, false, failed
 	s.active.Store(false)
+	s.pool.sessions.Add(-1)
 	if failed {
 		s.retryAt = now.Add(retryStream)
 	}
