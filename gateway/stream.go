@@ -35,11 +35,12 @@ var d65 = [2]float64{0.3127, 0.3290}
 // the final value is sent to each light over REST. When the area cannot
 // stream, values go to the lights' slots as for any mapping.
 type areaStream struct {
-	pool  *pool
-	area  hue.Area
-	slots map[string]*slot // each light's REST slot: fallback and the final value
-	idle  time.Duration
-	log   zerolog.Logger
+	pool   *pool
+	area   hue.Area
+	lights []string         // the area's lights, each once
+	slots  map[string]*slot // each light's REST slot: fallback and the final value
+	idle   time.Duration
+	log    zerolog.Logger
 
 	mu      sync.Mutex
 	base    map[string]hue.State // each light as last read or left by a stream
@@ -71,7 +72,8 @@ func newAreaStream(p *pool, a hue.Area, idle time.Duration) *areaStream {
 		quit:       make(chan struct{}),
 		log:        p.log.With().Str("area", a.Name).Logger(),
 	}
-	for _, l := range a.Lights() {
+	s.lights = a.Lights() // once: set runs for every message
+	for _, l := range s.lights {
 		s.slots[l] = p.slot(kindLight, l)
 	}
 	return s
@@ -81,10 +83,6 @@ func newAreaStream(p *pool, a hue.Area, idle time.Duration) *areaStream {
 // records the value and wakes (or starts) the session. It reports false
 // when the area is not streaming for now; the caller then sends over REST.
 func (s *areaStream) set(st hue.State, now time.Time) bool {
-	return s.setLights(s.area.Lights(), st, now)
-}
-
-func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.session == nil {
@@ -100,7 +98,7 @@ func (s *areaStream) setLights(lights []string, st hue.State, now time.Time) boo
 	// While a session runs, even one that is stopping, every value joins
 	// its picture: the session hands the newest to REST when it ends, so
 	// no older picture can land after a newer value.
-	for _, l := range lights {
+	for _, l := range s.lights {
 		s.merge(l, st, now)
 	}
 	return s.takes()
