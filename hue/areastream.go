@@ -22,7 +22,6 @@ const (
 	CauseUnknownArea Cause = "unknown area"
 	CauseInUse       Cause = "in use"
 	CauseHandshake   Cause = "handshake"
-	CauseStart       Cause = "start"
 	CauseSend        Cause = "send"
 	CauseEnded       Cause = "ended"
 )

@@ -17,11 +17,12 @@ func newValidateCmd(g *globals) *cobra.Command {
 		Short: "Check the config file, and every light and group name on the bridge",
 		Long: `Check everything huegate checks at start-up: types, ranges (range min below
 max, rates above 0, durations), duplicate topics, topics with wildcards, a
-bridge host and API key; then, when the bridge answers, that every light and
-group name in the mappings exists on it.
+bridge host and API key; then, when the bridge answers, that every light,
+group and entertainment area (stream:) in the mappings exists on it.
 
-Exit 0 when the config is good (warnings, such as unknown keys or a bridge
-that did not answer, go to stderr). Exit 2 with one line per problem, each
+Exit 0 when the config is good (warnings, such as unknown keys, a stream:
+the bridge cannot carry (no bridge.clientkey, or no CLIP v2 over https) or
+a bridge that did not answer, go to stderr). Exit 2 with one line per problem, each
 naming the key path, e.g.
   mappings[1].range: min 900 must be below max 5
   mappings[0].lights[1]: light "Porch" not found on the bridge; it has: ...
